@@ -1,0 +1,167 @@
+/**
+ * A small real origin "pod" on 127.0.0.1: what the demo runs and what the integration tests talk to.
+ * Every answer names the pod, so load balancing and affinity can be seen from outside.
+ *
+ *   any path          JSON echo: {pod, method, url, headers, body}
+ *   /sse?count&interval   server-sent events, one per interval, each naming the pod
+ *   /stream?chunks&interval chunked text written over time
+ *   /delay/MS         the echo, after MS milliseconds
+ *   /status/CODE      the echo with that status
+ *   /gzip             a gzip-encoded body with Content-Encoding: gzip
+ *   /redirect         302 to /elsewhere (the gateway must pass it through, not follow it)
+ *   WebSocket (any path): echoes every message; "whoami" answers with the pod name
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { gzipSync } from "node:zlib";
+import { WebSocketServer } from "ws";
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export interface OriginPod {
+  readonly name: string;
+  readonly port: number;
+  readonly url: string;
+  readonly requests: RecordedRequest[];
+  /** Answer the next `count` requests with `status` (to provoke retries and ejection). */
+  failNext(count: number, status: number): void;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  running(): boolean;
+}
+
+export async function startOriginPod(name: string, port = 0): Promise<OriginPod> {
+  const requests: RecordedRequest[] = [];
+  let failures: { count: number; status: number } = { count: 0, status: 502 };
+  let server: http.Server | undefined;
+  let wss: WebSocketServer | undefined;
+  let boundPort = port;
+
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks).toString("utf8");
+      requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body });
+      const url = new URL(req.url ?? "/", "http://pod");
+      const echo = () =>
+        JSON.stringify({ pod: name, method: req.method, url: req.url, headers: req.headers, body });
+      res.setHeader("x-pod", name);
+      if (failures.count > 0) {
+        failures.count--;
+        res.writeHead(failures.status, { "content-type": "application/json" });
+        res.end(echo());
+        return;
+      }
+      if (url.pathname === "/sse") {
+        const count = Number(url.searchParams.get("count") ?? 5);
+        const interval = Number(url.searchParams.get("interval") ?? 200);
+        res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+        let n = 0;
+        const tick = () => {
+          res.write(`id: ${n}\nevent: tick\ndata: ${JSON.stringify({ pod: name, n })}\n\n`);
+          if (++n >= count) res.end();
+          else timer = setTimeout(tick, interval);
+        };
+        let timer = setTimeout(tick, 0);
+        res.on("close", () => clearTimeout(timer));
+        return;
+      }
+      if (url.pathname === "/stream") {
+        const count = Number(url.searchParams.get("chunks") ?? 5);
+        const interval = Number(url.searchParams.get("interval") ?? 100);
+        res.writeHead(200, { "content-type": "text/plain" });
+        let n = 0;
+        const timer = setInterval(() => {
+          res.write(`chunk ${n} from ${name}\n`);
+          if (++n >= count) {
+            clearInterval(timer);
+            res.end();
+          }
+        }, interval);
+        res.on("close", () => clearInterval(timer));
+        return;
+      }
+      if (url.pathname.startsWith("/delay/")) {
+        const ms = Number(url.pathname.slice("/delay/".length));
+        const timer = setTimeout(() => {
+          res.writeHead(200, { "content-type": "application/json" });
+          res.end(echo());
+        }, ms);
+        res.on("close", () => clearTimeout(timer));
+        return;
+      }
+      if (url.pathname.startsWith("/status/")) {
+        res.writeHead(Number(url.pathname.slice("/status/".length)), { "content-type": "application/json" });
+        res.end(echo());
+        return;
+      }
+      if (url.pathname === "/gzip") {
+        res.writeHead(200, { "content-type": "text/plain", "content-encoding": "gzip" });
+        res.end(gzipSync(Buffer.from(`compressed hello from ${name}\n`)));
+        return;
+      }
+      if (url.pathname === "/redirect") {
+        res.writeHead(302, { location: "/elsewhere" });
+        res.end();
+        return;
+      }
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(echo());
+    });
+  };
+
+  const start = async () => {
+    server = http.createServer(handle);
+    wss = new WebSocketServer({ noServer: true });
+    wss.on("headers", (headers) => headers.push(`x-pod: ${name}`));
+    wss.on("connection", (socket) => {
+      socket.on("message", (data, isBinary) => {
+        const text = isBinary ? undefined : data.toString();
+        socket.send(text === "whoami" ? name : data, { binary: isBinary });
+      });
+    });
+    server.on("upgrade", (req, socket, head) => {
+      requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: "" });
+      wss!.handleUpgrade(req, socket, head, (ws) => wss!.emit("connection", ws, req));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server!.once("error", reject);
+      server!.listen(boundPort, "127.0.0.1", () => resolve());
+    });
+    boundPort = (server.address() as AddressInfo).port;
+  };
+
+  const stop = async () => {
+    const s = server;
+    server = undefined;
+    if (!s) return;
+    for (const client of wss?.clients ?? []) client.terminate();
+    wss?.close();
+    s.closeAllConnections();
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+  };
+
+  await start();
+  return {
+    name,
+    get port() {
+      return boundPort;
+    },
+    get url() {
+      return `http://127.0.0.1:${boundPort}`;
+    },
+    requests,
+    failNext(count, status) {
+      failures = { count, status };
+    },
+    stop,
+    start,
+    running: () => server !== undefined,
+  };
+}

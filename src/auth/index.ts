@@ -1,0 +1,28 @@
+// STUB: replaced by per-service JWT verification (issue 4).
+import type { RouteTable } from "../config/schema.ts";
+import type { UpstreamDraft } from "../gateway/draft.ts";
+import type { Env } from "../gateway/env.ts";
+import type { CompiledRule } from "../routing/types.ts";
+
+export type CompiledAuth = {};
+
+export type AuthOutcome =
+  | { ok: true; claims: Readonly<Record<string, unknown>> | undefined }
+  | { ok: false; response: Response };
+
+export function compileAuth(_table: RouteTable): CompiledAuth {
+  return {};
+}
+
+export interface AuthInput {
+  rule: CompiledRule;
+  request: Request;
+  draft: UpstreamDraft;
+  auth: CompiledAuth;
+  env: Env;
+  requestId: string;
+}
+
+export async function authenticate(_input: AuthInput): Promise<AuthOutcome> {
+  return { ok: true, claims: undefined };
+}

@@ -1,0 +1,21 @@
+/** One structured line per request. Never a token, a cookie value or a query string's secrets. */
+export interface AccessLogEntry {
+  requestId: string;
+  method: string;
+  host: string;
+  path: string;
+  route?: string;
+  rule?: number | string;
+  cluster?: string;
+  endpoint?: string;
+  status?: number;
+  error?: string;
+  attempts?: number;
+  totalMs?: number;
+  upstreamMs?: number;
+  tableVersion?: number;
+}
+
+export function writeAccessLog(entry: AccessLogEntry): void {
+  console.log(JSON.stringify({ type: "access", ...entry }));
+}

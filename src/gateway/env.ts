@@ -1,0 +1,11 @@
+/** The worker's bindings (see shared/design/route-table.md "The worker's environment"). */
+export interface Env {
+  ROUTES: KVNamespace;
+  /** Seconds between background re-reads of the active pointer. Default 10. */
+  ROUTES_REFRESH_SECONDS?: string;
+  ADMIN_HOSTNAME?: string;
+  ADMIN_TOKEN?: string;
+  SESSION_SECRET?: string;
+  /** Table-named secrets (`secret.binding`, Access ids) and VPC service bindings live here too. */
+  [binding: string]: unknown;
+}

@@ -1,0 +1,118 @@
+/**
+ * The request pipeline, one way through:
+ *   normalise → route match → tls policy → auth → upstream (filters, pick, forward, retry) → response.
+ * Each stage is a function in its own module; this file only wires them and owns the access log.
+ */
+import { authenticate } from "../auth/index.ts";
+import { matchRoute, normalizeHost, normalizePath } from "../routing/index.ts";
+import { enforceTlsPolicy } from "../tls/policy.ts";
+import { routeToUpstream } from "../upstream/index.ts";
+import { type AccessLogEntry, writeAccessLog } from "./access-log.ts";
+import type { GatewayConfig } from "./compile.ts";
+import type { UpstreamDraft } from "./draft.ts";
+import type { Env } from "./env.ts";
+import { errorResponse } from "./errors.ts";
+import { requestIdFor } from "./request-id.ts";
+import { prepareUpstreamHeaders } from "./strip-headers.ts";
+
+export async function handleRequest(
+  request: Request,
+  env: Env,
+  ctx: ExecutionContext,
+  gateway: GatewayConfig,
+): Promise<Response> {
+  const started = Date.now();
+  const url = new URL(request.url);
+  let requestId = requestIdFor(null, false);
+  const log: AccessLogEntry = {
+    requestId,
+    method: request.method,
+    host: url.hostname,
+    path: url.pathname,
+    tableVersion: gateway.meta.version,
+  };
+  const finish = (response: Response): Response => {
+    log.requestId = requestId;
+    log.status = response.status;
+    log.totalMs = Date.now() - started;
+    writeAccessLog(log);
+    return response;
+  };
+
+  try {
+    const normalized = normalizePath(url.pathname, {
+      allowEncodedSlashes: gateway.table.paths?.allowEncodedSlashes ?? false,
+    });
+    if (!normalized.ok) {
+      log.error = "invalid_path";
+      return finish(errorResponse(400, "invalid_path", normalized.reason, requestId));
+    }
+    const host = normalizeHost(url.host);
+    const match = matchRoute(gateway.routing, {
+      method: request.method,
+      host,
+      path: normalized.path,
+      query: url.searchParams,
+      headers: request.headers,
+    });
+    if (!match) {
+      log.error = "route_not_found";
+      return finish(
+        errorResponse(
+          404,
+          "route_not_found",
+          `no route for ${request.method} ${host}${normalized.path}`,
+          requestId,
+        ),
+      );
+    }
+    const { rule } = match;
+    log.route = rule.routeId;
+    log.rule = rule.ruleName ?? rule.ruleIndex;
+    requestId = requestIdFor(request.headers.get("x-request-id"), rule.trustRequestId);
+
+    const draft: UpstreamDraft = {
+      method: request.method,
+      path: normalized.path,
+      query: new URLSearchParams(url.search),
+      headers: prepareUpstreamHeaders(request, url, gateway.spoofableHeaders, requestId),
+      hostOverride: undefined,
+      body: request.body,
+    };
+
+    const tls = enforceTlsPolicy({ policy: rule.tls, request, url, draft, requestId });
+    if (!tls.ok) return finish(tls.response);
+
+    const auth = await authenticate({ rule, request, draft, auth: gateway.auth, env, requestId });
+    if (!auth.ok) return finish(withHsts(auth.response, tls.hsts));
+
+    const response = await routeToUpstream({
+      match,
+      request,
+      url,
+      draft,
+      clusters: gateway.clusters,
+      claims: auth.claims,
+      clientIp: request.headers.get("cf-connecting-ip") ?? "",
+      env,
+      ctx,
+      requestId,
+      log,
+    });
+    return finish(withHsts(response, tls.hsts));
+  } catch (err) {
+    // A bug must not leak a stack trace to the client; the log keeps the message for operators.
+    log.error = "internal_error";
+    console.error(JSON.stringify({ type: "error", requestId, message: String(err) }));
+    return finish(
+      errorResponse(500, "internal_error", "the gateway failed to handle the request", requestId),
+    );
+  }
+}
+
+function withHsts(response: Response, hsts: string | undefined): Response {
+  if (!hsts || response.status === 101) return response;
+  const headers = new Headers(response.headers);
+  headers.set("strict-transport-security", hsts);
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}

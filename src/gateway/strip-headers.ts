@@ -1,0 +1,91 @@
+/**
+ * The headers the origin receives start from the client's, minus everything a client must not be able
+ * to say: hop-by-hop headers (RFC 9110 §7.6.1), identity headers the gateway itself asserts, and the
+ * proxy chain, which is rebuilt from what Cloudflare observed rather than what the client claims.
+ */
+import type { RouteTable } from "../config/schema.ts";
+
+const HOP_BY_HOP = ["connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade"];
+
+/** Headers that only the gateway may set, whatever the table says. */
+const ALWAYS_SPOOFABLE = [
+  "x-forwarded-for",
+  "x-forwarded-proto",
+  "x-forwarded-host",
+  "x-forwarded-port",
+  "forwarded",
+  "x-real-ip",
+  "x-forwarded-client-cert",
+  "cf-access-client-id",
+  "cf-access-client-secret",
+  "cf-access-jwt-assertion",
+];
+
+/**
+ * Every header name that a client could use to pose as someone: the fixed list, every
+ * `claimToHeaders` header and every client-certificate `forwardHeader` anywhere in the table. Computed
+ * once per table; stripping is then per request regardless of which route matches.
+ */
+export function spoofableHeaders(table: RouteTable): readonly string[] {
+  const names = new Set(ALWAYS_SPOOFABLE);
+  const forward = (h: string | undefined) => h && names.add(h.toLowerCase());
+  forward(table.tls?.clientCertificate?.forwardHeader);
+  for (const route of table.routes) forward(route.tls?.clientCertificate?.forwardHeader);
+  for (const provider of Object.values(table.providers)) {
+    for (const c of provider.claimToHeaders ?? []) names.add(c.header.toLowerCase());
+  }
+  return [...names];
+}
+
+export function isWebSocketUpgrade(headers: Headers): boolean {
+  return headers.get("upgrade")?.toLowerCase() === "websocket";
+}
+
+export function prepareUpstreamHeaders(
+  request: Request,
+  url: URL,
+  spoofable: readonly string[],
+  requestId: string,
+): Headers {
+  const headers = new Headers(request.headers);
+  const websocket = isWebSocketUpgrade(headers);
+  const connection = headers.get("connection");
+  if (connection) {
+    for (const token of connection.split(",")) {
+      const name = token.trim().toLowerCase();
+      if (name && !(websocket && name === "upgrade")) headers.delete(name);
+    }
+  }
+  for (const name of HOP_BY_HOP) headers.delete(name);
+  for (const name of [...headers.keys()]) if (name.startsWith("proxy-")) headers.delete(name);
+  for (const name of spoofable) headers.delete(name);
+  if (websocket) {
+    headers.set("upgrade", "websocket");
+    headers.set("connection", "Upgrade");
+  }
+
+  // The client's own chain is not trusted: the only address we know is the one Cloudflare saw.
+  const clientIp = request.headers.get("cf-connecting-ip");
+  if (clientIp) headers.set("x-forwarded-for", clientIp);
+  headers.set("x-forwarded-proto", url.protocol.slice(0, -1));
+  headers.set("x-forwarded-host", url.host);
+  headers.set("x-request-id", requestId);
+  if (!isValidTraceparent(headers.get("traceparent"))) {
+    headers.set("traceparent", newTraceparent());
+    headers.delete("tracestate");
+  }
+  return headers;
+}
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
+
+function isValidTraceparent(value: string | null): boolean {
+  const m = value ? TRACEPARENT.exec(value) : null;
+  return !!m && !/^0+$/.test(m[1]!) && !/^0+$/.test(m[2]!);
+}
+
+function newTraceparent(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(24));
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `00-${hex.slice(0, 32)}-${hex.slice(32, 48)}-01`;
+}

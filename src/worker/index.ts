@@ -1,0 +1,35 @@
+/**
+ * The Worker: picks the table this request runs on, sends admin-host traffic to the status surface
+ * (no route can shadow it), and hands everything else to the pipeline.
+ */
+import { Hono } from "hono";
+import { handleAdmin } from "../admin/index.ts";
+import type { Env } from "../gateway/env.ts";
+import { errorResponse } from "../gateway/errors.ts";
+import { handleRequest } from "../gateway/pipeline.ts";
+import { normalizeHost } from "../routing/normalize.ts";
+import { currentGateway } from "../store/table-source.ts";
+
+const app = new Hono<{ Bindings: Env }>();
+
+app.all("*", async (c) => {
+  const request = c.req.raw;
+  // Hono types its own ExecutionContext; the runtime object is the Workers one.
+  const ctx = c.executionCtx as unknown as ExecutionContext;
+  const gateway = await currentGateway(c.env, ctx);
+  const admin = c.env.ADMIN_HOSTNAME;
+  if (admin && normalizeHost(new URL(request.url).host) === normalizeHost(admin)) {
+    return handleAdmin(request, c.env, gateway);
+  }
+  if (!gateway) {
+    return errorResponse(
+      503,
+      "no_route_table",
+      "no route table has been published (run `gatehouse push`)",
+      crypto.randomUUID(),
+    );
+  }
+  return handleRequest(request, c.env, ctx, gateway);
+});
+
+export default app;

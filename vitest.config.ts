@@ -1,0 +1,48 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+/**
+ * Two projects:
+ * - `core`: the pure routing core, config and CLI, in Node (they share no Workers globals);
+ * - `workerd`: everything named `*.workerd.test.ts`, inside workerd through Miniflare, against real
+ *   origin pods, a control server and a JWKS endpoint on 127.0.0.1 started by the global setup.
+ */
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "core",
+          environment: "node",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/**/*.workerd.test.ts", "node_modules/**"],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                ROUTES_REFRESH_SECONDS: "1",
+                ADMIN_HOSTNAME: "admin.gatehouse.test",
+                ADMIN_TOKEN: "test-admin-token",
+                SESSION_SECRET: "test-session-secret-0123456789abcdef",
+                TEST_HMAC_SECRET: "test-hmac-secret-for-hs256-0123456789",
+              },
+            },
+          }),
+        ],
+        test: {
+          name: "workerd",
+          include: ["test/**/*.workerd.test.ts"],
+          globalSetup: ["test/support/global-setup.ts"],
+          // The pods are shared: files run one after another so one file's faults never leak into another's.
+          fileParallelism: false,
+          testTimeout: 30_000,
+        },
+      },
+    ],
+  },
+});
