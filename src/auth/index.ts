@@ -4,7 +4,7 @@ import type { UpstreamDraft } from "../gateway/draft.ts";
 import type { Env } from "../gateway/env.ts";
 import type { CompiledRule } from "../routing/types.ts";
 
-export type CompiledAuth = {};
+export type CompiledAuth = Record<string, never>;
 
 export type AuthOutcome =
   | { ok: true; claims: Readonly<Record<string, unknown>> | undefined }

@@ -1,0 +1,33 @@
+/**
+ * `npm run bench`: every `bench/*.bench.ts` in turn, each in its own process so one suite's warm-up or
+ * leftover servers never colour another's figures. Each suite prints Markdown; docs/benchmarks.md
+ * collects the figures with the machine they were taken on.
+ *
+ *   npm run bench                 all suites
+ *   npm run bench -- matcher jwt  only suites whose file name contains one of the words
+ */
+import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { cpus } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const filters = process.argv.slice(2);
+const suites = readdirSync(here)
+  .filter((f) => f.endsWith(".bench.ts"))
+  .filter((f) => filters.length === 0 || filters.some((w) => f.includes(w)))
+  .sort();
+
+console.log(
+  `# Gatehouse benchmarks\n\nNode ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}\n`,
+);
+let failed = 0;
+for (const suite of suites) {
+  const run = spawnSync(process.execPath, ["--import", "tsx", join(here, suite)], { stdio: "inherit" });
+  if (run.status !== 0) {
+    failed++;
+    console.error(`suite ${suite} failed (exit ${run.status})`);
+  }
+}
+process.exit(failed === 0 ? 0 : 1);
