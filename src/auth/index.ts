@@ -26,3 +26,16 @@ export interface AuthInput {
 export async function authenticate(_input: AuthInput): Promise<AuthOutcome> {
   return { ok: true, claims: undefined };
 }
+
+export interface KeySetStatus {
+  provider: string;
+  kind: "remoteJWKS" | "localJWKS" | "secret";
+  state: "ready" | "stale" | "failed" | "unfetched" | "missing-secret";
+  keys: number;
+  fetchedAt?: string;
+}
+
+/** For the status view: each provider's key material as this isolate sees it. */
+export function describeKeySets(_auth: CompiledAuth, _env: Env): KeySetStatus[] {
+  return [];
+}

@@ -10,3 +10,18 @@ export type TransportResolution =
 export function resolveTransport(_cluster: Cluster, _env: Env): TransportResolution {
   return { ok: true, send: (request) => fetch(request) };
 }
+
+export interface MissingBinding {
+  /** Where the table names it, e.g. `clusters.orders.transport.binding`. */
+  path: string;
+  binding: string;
+  message: string;
+}
+
+/** Bindings and secrets the table names but the worker's environment lacks (status view, 502s). */
+export function missingBindings(
+  _table: import("../config/schema.ts").RouteTable,
+  _env: Env,
+): MissingBinding[] {
+  return [];
+}

@@ -32,3 +32,16 @@ export interface ForwardInput {
 export async function routeToUpstream(_input: ForwardInput): Promise<Response> {
   return new Response("not implemented", { status: 501 });
 }
+
+export interface EndpointHealth {
+  cluster: string;
+  endpoint: string;
+  healthy: boolean;
+  consecutiveErrors: number;
+  ejectedUntil?: string;
+}
+
+/** For the status view: passive health of every endpoint as this isolate sees it. */
+export function describeEndpointHealth(_clusters: CompiledClusters): EndpointHealth[] {
+  return [];
+}
