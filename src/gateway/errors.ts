@@ -19,6 +19,8 @@ export type GatewayErrorCode =
   | "unauthorized"
   | "forbidden"
   | "admin_unauthorized"
+  | "admin_disabled"
+  | "method_not_allowed"
   | "internal_error";
 
 export function errorResponse(
