@@ -1,6 +1,309 @@
-// STUB: replaced by the routing core (issue 2).
-import type { RouteTable } from "../config/schema.ts";
-import type { CompiledRouteTable } from "./types.ts";
+/**
+ * Compiles a validated route table, once per published version, into the lookup structures of
+ * `lookup.ts` and one fully precomputed `CompiledRule` per rule. Everything a request would otherwise
+ * recompute (precedence order, regular expressions, lower-cased header names, durations, the effective
+ * TLS policy) is done here.
+ */
+import { durationMs } from "../config/duration.ts";
+import type {
+  HeaderMatch,
+  Match,
+  PathMatch,
+  QueryParamMatch,
+  Route,
+  RouteTable,
+  Rule,
+  TlsPolicy,
+} from "../config/schema.ts";
+import { parseRouteHostname } from "./hostname.ts";
+import type { HostGroup, MatchCandidate, RouteLookup, ValueCondition } from "./lookup.ts";
+import { normalizePath } from "./normalize.ts";
+import { comparePrecedence, PathKind, type PrecedenceKey } from "./precedence.ts";
+import { compileAnchoredRegex, literalPathSegments } from "./regex.ts";
+import { newTrieNode, pathSegments, trieNodeAt } from "./trie.ts";
+import type { CompiledRouteTable, CompiledRule, CompiledSessionPersistence } from "./types.ts";
+
+/** Envoy's route timeout default: a request that has no response headers after 15 s ends in 504. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
+export const DEFAULT_RETRY_CODES: readonly number[] = [502, 503, 504];
+const DEFAULT_RETRY_BACKOFF_MS = 25;
+
+/** Gateway API: a rule without matches, or a match without a path, matches the prefix `/`. */
+const DEFAULT_PATH_MATCH: PathMatch = Object.freeze({ type: "PathPrefix", value: "/" });
+
 export function compileRouteTable(table: RouteTable): CompiledRouteTable {
-  return { table, rules: [] };
+  const rules: CompiledRule[] = [];
+  const drafts: CandidateDraft[] = [];
+  table.routes.forEach((route, routeIndex) => {
+    const tls = effectiveTls(table.tls, route.tls);
+    route.rules.forEach((rule, ruleIndex) => {
+      const compiled = compileRule(route, routeIndex, rule, ruleIndex, tls);
+      rules.push(compiled);
+      const matches: readonly Match[] = rule.matches?.length ? rule.matches : [{}];
+      matches.forEach((match, matchIndex) => {
+        const field = `routes[${routeIndex}].rules[${ruleIndex}].matches[${matchIndex}]`;
+        drafts.push(draftCandidate(compiled, match, matchIndex, field));
+      });
+    });
+  });
+  drafts.sort(comparePrecedence);
+
+  const candidates = drafts.map(finishCandidate);
+  return { table, rules, lookup: buildLookup(table.routes, drafts, candidates) };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Rules
+
+function compileRule(
+  route: Route,
+  routeIndex: number,
+  rule: Rule,
+  ruleIndex: number,
+  tls: TlsPolicy | undefined,
+): CompiledRule {
+  return {
+    routeId: route.id,
+    routeIndex,
+    ruleIndex,
+    ruleName: rule.name,
+    route,
+    rule,
+    tls,
+    filters: rule.filters ?? [],
+    backendRefs: rule.backendRefs ?? [],
+    auth: rule.auth,
+    timeouts: {
+      requestMs: durationMs(rule.timeouts?.request, DEFAULT_REQUEST_TIMEOUT_MS),
+      backendRequestMs: durationMs(rule.timeouts?.backendRequest, 0),
+    },
+    retry: {
+      attempts: rule.retry?.attempts ?? 0,
+      codes: new Set(rule.retry?.codes ?? DEFAULT_RETRY_CODES),
+      backoffMs: durationMs(rule.retry?.backoff, DEFAULT_RETRY_BACKOFF_MS),
+    },
+    sessionPersistence: compileSessionPersistence(rule.sessionPersistence),
+    trustRequestId: route.trustRequestId ?? false,
+  };
+}
+
+/** The table's policy overridden field by field by the route's; undefined when neither has one. */
+export function effectiveTls(
+  tableTls: TlsPolicy | undefined,
+  routeTls: TlsPolicy | undefined,
+): TlsPolicy | undefined {
+  if (tableTls === undefined) return routeTls;
+  if (routeTls === undefined) return tableTls;
+  const merged: Record<string, unknown> = { ...tableTls };
+  for (const [field, value] of Object.entries(routeTls)) {
+    if (value !== undefined) merged[field] = value;
+  }
+  return merged as TlsPolicy;
+}
+
+function compileSessionPersistence(
+  persistence: Rule["sessionPersistence"],
+): CompiledSessionPersistence | undefined {
+  if (persistence === undefined) return undefined;
+  return {
+    type: persistence.type,
+    sessionName: persistence.sessionName,
+    absoluteTimeoutMs: durationMs(persistence.absoluteTimeout, 0),
+    idleTimeoutMs: durationMs(persistence.idleTimeout, 0),
+    permanentCookie: persistence.cookieConfig?.lifetimeType === "Permanent",
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Match candidates
+
+interface CandidateDraft extends PrecedenceKey {
+  readonly rule: CompiledRule;
+  readonly pathMatch: PathMatch;
+  readonly pathRegex: RegExp | undefined;
+  /** Where the candidate sits in a host group's trie (unused for Exact paths). */
+  readonly trieSegments: readonly string[];
+  readonly method: string | undefined;
+  readonly headers: readonly ValueCondition[];
+  readonly queryParams: readonly ValueCondition[];
+}
+
+function draftCandidate(rule: CompiledRule, match: Match, matchIndex: number, field: string): CandidateDraft {
+  const path = compilePath(match.path ?? DEFAULT_PATH_MATCH, `${field}.path.value`);
+  const headers = compileConditions(match.headers ?? [], (name) => name.toLowerCase(), `${field}.headers`);
+  const queryParams = compileConditions(match.queryParams ?? [], (name) => name, `${field}.queryParams`);
+  return {
+    ...path,
+    rule,
+    matchIndex,
+    method: match.method,
+    headers,
+    queryParams,
+    hasMethod: match.method !== undefined,
+    headerCount: headers.length,
+    queryCount: queryParams.length,
+    routeIndex: rule.routeIndex,
+    ruleIndex: rule.ruleIndex,
+  };
+}
+
+type CompiledPath = Pick<
+  CandidateDraft,
+  "pathMatch" | "pathRegex" | "trieSegments" | "pathKind" | "pathLength"
+>;
+
+function compilePath(pathMatch: PathMatch, field: string): CompiledPath {
+  switch (pathMatch.type) {
+    case "Exact": {
+      const value = normalizedRouteValue(pathMatch.value);
+      return {
+        pathMatch: { type: "Exact", value },
+        pathRegex: undefined,
+        trieSegments: [],
+        pathKind: PathKind.Exact,
+        pathLength: 0,
+      };
+    }
+    case "PathPrefix": {
+      const value = normalizedRouteValue(pathMatch.value);
+      const withoutTrailingSlash = value.endsWith("/") ? value.slice(0, -1) : value;
+      return {
+        pathMatch: { type: "PathPrefix", value },
+        pathRegex: undefined,
+        trieSegments: pathSegments(value),
+        pathKind: PathKind.PathPrefix,
+        pathLength: withoutTrailingSlash.length,
+      };
+    }
+    case "RegularExpression":
+      return {
+        pathMatch: { type: "RegularExpression", value: pathMatch.value },
+        pathRegex: compileRegex(pathMatch.value, field),
+        trieSegments: literalPathSegments(pathMatch.value),
+        pathKind: PathKind.RegularExpression,
+        pathLength: pathMatch.value.length,
+      };
+  }
+}
+
+/**
+ * Exact and prefix values go through the request normaliser, so that `/%7Ea` in a table matches the
+ * request `/~a` exactly as the origin will see it. A value the normaliser refuses (`%00`) stays as
+ * written and can never match a request, which is refused the same way; validation reports it.
+ */
+function normalizedRouteValue(value: string): string {
+  const normalized = normalizePath(value, { allowEncodedSlashes: true });
+  return normalized.ok ? normalized.path : value;
+}
+
+/**
+ * Gateway API: when several conditions name the same header (case-insensitively) or the same query
+ * parameter, only the first counts, for matching and for precedence alike.
+ */
+function compileConditions(
+  conditions: readonly (HeaderMatch | QueryParamMatch)[],
+  canonicalName: (name: string) => string,
+  field: string,
+): ValueCondition[] {
+  const seen = new Set<string>();
+  const compiled: ValueCondition[] = [];
+  conditions.forEach((condition, index) => {
+    const name = canonicalName(condition.name);
+    if (seen.has(name)) return;
+    seen.add(name);
+    const regex =
+      condition.type === "RegularExpression"
+        ? compileRegex(condition.value, `${field}[${index}].value`)
+        : undefined;
+    compiled.push({ name, value: condition.value, regex });
+  });
+  return compiled;
+}
+
+function compileRegex(pattern: string, field: string): RegExp {
+  try {
+    return compileAnchoredRegex(pattern);
+  } catch (err) {
+    throw new Error(`${field}: invalid regular expression (${(err as Error).message})`);
+  }
+}
+
+function finishCandidate(draft: CandidateDraft, rank: number): MatchCandidate {
+  return {
+    rule: draft.rule,
+    matchIndex: draft.matchIndex,
+    pathMatch: draft.pathMatch,
+    pathRegex: draft.pathRegex,
+    method: draft.method,
+    headers: draft.headers,
+    queryParams: draft.queryParams,
+    rank,
+    result: Object.freeze({ rule: draft.rule, matchIndex: draft.matchIndex, pathMatch: draft.pathMatch }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Host groups
+
+function buildLookup(
+  routes: readonly Route[],
+  drafts: readonly CandidateDraft[],
+  candidates: readonly MatchCandidate[],
+): RouteLookup {
+  const exactHosts = new Map<string, HostGroup>();
+  const wildcardSuffixes = new Map<string, HostGroup>();
+  let catchAll: HostGroup | undefined;
+  const groupsByRoute = routes.map((route) => {
+    const groups = new Set<HostGroup>();
+    if (!route.hostnames?.length) {
+      catchAll ??= newHostGroup();
+      groups.add(catchAll);
+    }
+    for (const hostname of route.hostnames ?? []) {
+      const parsed = parseRouteHostname(hostname);
+      groups.add(
+        parsed.kind === "exact" ? groupIn(exactHosts, parsed.host) : groupIn(wildcardSuffixes, parsed.suffix),
+      );
+    }
+    return groups;
+  });
+
+  // Candidates arrive in precedence order, so every list they are appended to stays in that order.
+  candidates.forEach((candidate, rank) => {
+    const trieSegments = drafts[rank]!.trieSegments;
+    for (const group of groupsByRoute[candidate.rule.routeIndex]!)
+      addCandidate(group, candidate, trieSegments);
+  });
+  return { exactHosts, wildcardSuffixes, catchAll, candidates };
+}
+
+function newHostGroup(): HostGroup {
+  return { exactPaths: new Map(), trie: newTrieNode(), regexCount: 0 };
+}
+
+function groupIn(groups: Map<string, HostGroup>, key: string): HostGroup {
+  let group = groups.get(key);
+  if (!group) {
+    group = newHostGroup();
+    groups.set(key, group);
+  }
+  return group;
+}
+
+function addCandidate(group: HostGroup, candidate: MatchCandidate, trieSegments: readonly string[]): void {
+  switch (candidate.pathMatch.type) {
+    case "Exact": {
+      const list = group.exactPaths.get(candidate.pathMatch.value);
+      if (list) list.push(candidate);
+      else group.exactPaths.set(candidate.pathMatch.value, [candidate]);
+      return;
+    }
+    case "PathPrefix":
+      trieNodeAt(group.trie, trieSegments).prefixes.push(candidate);
+      return;
+    case "RegularExpression":
+      trieNodeAt(group.trie, trieSegments).regexes.push(candidate);
+      group.regexCount++;
+      return;
+  }
 }

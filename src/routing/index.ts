@@ -1,4 +1,7 @@
-export { compileRouteTable } from "./compile.ts";
+/** The routing core: plain TypeScript, no Workers globals; the worker and the CLI share it. */
+export { compileRouteTable, effectiveTls } from "./compile.ts";
 export { matchRoute } from "./match.ts";
-export { normalizeHost, normalizePath } from "./normalize.ts";
+export { type NormalizedPath, normalizeHost, normalizePath } from "./normalize.ts";
+export { comparePrecedence, type PrecedenceKey } from "./precedence.ts";
+export { type RedirectSource, type RequestRedirect, redirectLocation, rewritePath } from "./rewrite.ts";
 export type { CompiledRouteTable, CompiledRule, MatchInput, RouteMatch } from "./types.ts";

@@ -1,5 +1,110 @@
-// STUB: replaced by the routing core (issue 2).
+/**
+ * Finds the rule that serves a request, with the contract's semantics (Gateway API):
+ *
+ *   host tiers, in order: the exact host's group, then the wildcard groups covering the host
+ *   (longest suffix first), then the group of routes without hostnames; the first tier with a
+ *   holding match wins, so a request no exact-host rule matches falls through to wildcard and
+ *   catch-all routes.
+ *
+ *   within a group, candidates in precedence order: exact path, regular expressions, prefixes from
+ *   the deepest trie node up; each candidate's method, header and query conditions decide.
+ *
+ * Cost per request: one map lookup for the exact host, one per label of the host for wildcards, and
+ * per group visited one exact-path lookup plus a trie walk of at most one node per path segment; the
+ * only candidates evaluated are those filed under the request's host and path (the rules sharing a
+ * host + path key). The number of routes in the table does not appear.
+ */
+import { findBySuffix } from "./hostname.ts";
+import type { HostGroup, MatchCandidate, PathTrieNode } from "./lookup.ts";
+import { walkTrie } from "./trie.ts";
 import type { CompiledRouteTable, MatchInput, RouteMatch } from "./types.ts";
-export function matchRoute(_compiled: CompiledRouteTable, _input: MatchInput): RouteMatch | undefined {
+
+export function matchRoute(compiled: CompiledRouteTable, input: MatchInput): RouteMatch | undefined {
+  const { exactHosts, wildcardSuffixes, catchAll } = compiled.lookup;
+  const exactGroup = exactHosts.get(input.host);
+  if (exactGroup !== undefined) {
+    const found = matchInGroup(exactGroup, input);
+    if (found !== undefined) return found;
+  }
+  if (wildcardSuffixes.size > 0) {
+    const found = findBySuffix(input.host, (suffix) => {
+      const group = wildcardSuffixes.get(suffix);
+      return group === undefined ? undefined : matchInGroup(group, input);
+    });
+    if (found !== undefined) return found;
+  }
+  return catchAll === undefined ? undefined : matchInGroup(catchAll, input);
+}
+
+// Reused across calls: matching is synchronous, so one walk is ever in progress.
+const walked: PathTrieNode[] = [];
+
+function matchInGroup(group: HostGroup, input: MatchInput): RouteMatch | undefined {
+  const exact = group.exactPaths.get(input.path);
+  if (exact !== undefined) {
+    for (const candidate of exact) if (holds(candidate, input)) return candidate.result;
+  }
+  const depth = walkTrie(group.trie, input.path, walked);
+  if (group.regexCount > 0) {
+    const found = firstRegexMatch(depth, input);
+    if (found !== undefined) return found;
+  }
+  // A deeper node is a longer prefix: deepest first is precedence order.
+  for (let level = depth - 1; level >= 0; level--) {
+    for (const candidate of walked[level]!.prefixes) if (holds(candidate, input)) return candidate.result;
+  }
   return undefined;
+}
+
+/**
+ * Regular expressions are filed under the trie node of their literal leading segments, so the
+ * request's walk collects one sorted list per level; they are tried merged by rank.
+ */
+function firstRegexMatch(depth: number, input: MatchInput): RouteMatch | undefined {
+  let lists: MatchCandidate[][] | undefined;
+  let only: MatchCandidate[] | undefined;
+  for (let level = 0; level < depth; level++) {
+    const regexes = walked[level]!.regexes;
+    if (regexes.length === 0) continue;
+    if (only === undefined) {
+      only = regexes;
+    } else {
+      lists ??= [only];
+      lists.push(regexes);
+    }
+  }
+  if (only === undefined) return undefined;
+  if (lists === undefined) {
+    for (const candidate of only) if (holds(candidate, input)) return candidate.result;
+    return undefined;
+  }
+  const next = new Array<number>(lists.length).fill(0);
+  for (;;) {
+    let best = -1;
+    for (let i = 0; i < lists.length; i++) {
+      const head = lists[i]![next[i]!];
+      if (head !== undefined && (best === -1 || head.rank < lists[best]![next[best]!]!.rank)) best = i;
+    }
+    if (best === -1) return undefined;
+    const candidate = lists[best]![next[best]!++]!;
+    if (holds(candidate, input)) return candidate.result;
+  }
+}
+
+/** Method, headers, query parameters, and for regular expressions the path itself. */
+function holds(candidate: MatchCandidate, input: MatchInput): boolean {
+  if (candidate.method !== undefined && candidate.method !== input.method) return false;
+  for (const header of candidate.headers) {
+    const value = input.headers.get(header.name);
+    if (value === null || !(header.regex === undefined ? value === header.value : header.regex.test(value))) {
+      return false;
+    }
+  }
+  for (const param of candidate.queryParams) {
+    const value = input.query.get(param.name);
+    if (value === null || !(param.regex === undefined ? value === param.value : param.regex.test(value))) {
+      return false;
+    }
+  }
+  return candidate.pathRegex === undefined || candidate.pathRegex.test(input.path);
 }

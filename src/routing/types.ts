@@ -13,6 +13,7 @@ import type {
   SessionPersistence,
   TlsPolicy,
 } from "../config/schema.ts";
+import type { RouteLookup } from "./lookup.ts";
 
 /** A request as the matcher sees it: path already normalised (see `normalize.ts`). */
 export interface MatchInput {
@@ -71,5 +72,8 @@ export interface RouteMatch {
 
 export interface CompiledRouteTable {
   readonly table: RouteTable;
+  /** Every rule of every route, in table order. */
   readonly rules: readonly CompiledRule[];
+  /** The lookup structures `matchRoute` walks (see `lookup.ts`). */
+  readonly lookup: RouteLookup;
 }
