@@ -18,6 +18,8 @@ export type GatewayErrorCode =
   | "https_required"
   | "unauthorized"
   | "forbidden"
+  | "auth_misconfigured"
+  | "jwks_unavailable"
   | "admin_unauthorized"
   | "admin_disabled"
   | "method_not_allowed"
