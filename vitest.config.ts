@@ -31,6 +31,20 @@ export default defineConfig({
                 ADMIN_TOKEN: "test-admin-token",
                 SESSION_SECRET: "test-session-secret-0123456789abcdef",
                 TEST_HMAC_SECRET: "test-hmac-secret-for-hs256-0123456789",
+                // Access service token for the transport tests (test/transport).
+                TEST_ACCESS_CLIENT_ID: "test-client.access",
+                TEST_ACCESS_CLIENT_SECRET: "test-access-client-secret",
+              },
+              // Stand-in for a Workers VPC Service binding (no local simulator exists): a real service
+              // binding whose far side, in Node, answers with what it was called with.
+              serviceBindings: {
+                TEST_VPC_SERVICE: async (request: Request) =>
+                  Response.json({
+                    method: request.method,
+                    url: request.url,
+                    headers: Object.fromEntries(request.headers),
+                    body: await request.text(),
+                  }),
               },
             },
           }),
