@@ -1,0 +1,106 @@
+/**
+ * The Worker bundle as `wrangler deploy` would upload it: raw and gzip size against the target, and what
+ * it is made of. Builds with wrangler itself (`deploy --dry-run`, offline, no account), so the figures are
+ * exactly the deploy's; the metafile names every input's bytes in the output.
+ *
+ *   npm run bench -- bundle
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+
+const TARGET_GZIP_BYTES = 60 * 1024;
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const wrangler = join(root, "node_modules", "wrangler", "bin", "wrangler.js");
+
+interface Metafile {
+  outputs: Record<string, { bytes: number; inputs: Record<string, { bytesInOutput: number }> }>;
+}
+
+interface Build {
+  raw: number;
+  /** As wrangler measures it: zlib gzip at its default level. */
+  gzip: number;
+  inputs: Record<string, { bytesInOutput: number }>;
+}
+
+function build(extraArgs: string[]): Build {
+  const outdir = mkdtempSync(join(tmpdir(), "gatehouse-bundle-"));
+  try {
+    const meta = join(outdir, "meta.json");
+    const run = spawnSync(
+      process.execPath,
+      [wrangler, "deploy", "--dry-run", "--outdir", outdir, "--metafile", meta, ...extraArgs],
+      {
+        cwd: root,
+        encoding: "utf8",
+        env: { ...process.env, WRANGLER_SEND_METRICS: "false", WRANGLER_LOG: "warn" },
+      },
+    );
+    if (run.status !== 0) throw new Error(`wrangler deploy --dry-run failed:\n${run.stdout}\n${run.stderr}`);
+    const metafile = JSON.parse(readFileSync(meta, "utf8")) as Metafile;
+    const [file, output] = Object.entries(metafile.outputs).find(([f]) => f.endsWith(".js"))!;
+    const code = readFileSync(join(root, file));
+    return { raw: code.byteLength, gzip: gzipSync(code).byteLength, inputs: output.inputs };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** `node_modules/zod/v4/core/api.js` → `zod`; `src/routing/match.ts` → `src/routing`. */
+function owner(path: string): string {
+  const at = path.lastIndexOf("node_modules/");
+  if (at >= 0) {
+    const parts = path.slice(at + "node_modules/".length).split("/");
+    return parts[0]!.startsWith("@") ? `${parts[0]}/${parts[1]}` : parts[0]!;
+  }
+  const src = /^src\/([^/]+)\//.exec(path);
+  if (src) return `src/${src[1]}`;
+  return "wrangler shims";
+}
+
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+const share = (part: number, whole: number) => `${((100 * part) / whole).toFixed(1)} %`;
+
+const deployed = build([]);
+const minified = build(["--minify"]);
+
+const groups = new Map<string, number>();
+for (const [path, { bytesInOutput }] of Object.entries(deployed.inputs)) {
+  groups.set(owner(path), (groups.get(owner(path)) ?? 0) + bytesInOutput);
+}
+const files = Object.entries(deployed.inputs)
+  .map(([path, { bytesInOutput }]) => ({ path, bytes: bytesInOutput }))
+  .sort((a, b) => b.bytes - a.bytes);
+
+const verdict = deployed.gzip <= TARGET_GZIP_BYTES ? "within target" : "**over target**";
+const lines = [
+  "## Worker bundle size",
+  "",
+  `Built by \`wrangler deploy --dry-run\` (wrangler.toml as deployed). Target: ≤ ${kib(TARGET_GZIP_BYTES)} gzip.`,
+  "",
+  "| build | raw | gzip | |",
+  "|---|---:|---:|---|",
+  `| as deployed (no minify) | ${kib(deployed.raw)} | ${kib(deployed.gzip)} | ${verdict} |`,
+  `| with \`--minify\` | ${kib(minified.raw)} | ${kib(minified.gzip)} | ${minified.gzip <= TARGET_GZIP_BYTES ? "within target" : "**over target**"} |`,
+  "",
+  "Biggest contributors (bytes in the unminified output, by package or source directory):",
+  "",
+  "| part | bytes | share |",
+  "|---|---:|---:|",
+  ...[...groups.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 12)
+    .map(([name, bytes]) => `| ${name} | ${kib(bytes)} | ${share(bytes, deployed.raw)} |`),
+  "",
+  "Biggest single files:",
+  "",
+  "| file | bytes |",
+  "|---|---:|",
+  ...files.slice(0, 10).map((f) => `| \`${f.path}\` | ${kib(f.bytes)} |`),
+  "",
+];
+console.log(lines.join("\n"));
