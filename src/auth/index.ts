@@ -1,41 +1,28 @@
-// STUB: replaced by per-service JWT verification (issue 4).
-import type { RouteTable } from "../config/schema.ts";
-import type { UpstreamDraft } from "../gateway/draft.ts";
-import type { Env } from "../gateway/env.ts";
-import type { CompiledRule } from "../routing/types.ts";
-
-export type CompiledAuth = Record<string, never>;
-
-export type AuthOutcome =
-  | { ok: true; claims: Readonly<Record<string, unknown>> | undefined }
-  | { ok: false; response: Response };
-
-export function compileAuth(_table: RouteTable): CompiledAuth {
-  return {};
-}
-
-export interface AuthInput {
-  rule: CompiledRule;
-  request: Request;
-  draft: UpstreamDraft;
-  auth: CompiledAuth;
-  env: Env;
-  requestId: string;
-}
-
-export async function authenticate(_input: AuthInput): Promise<AuthOutcome> {
-  return { ok: true, claims: undefined };
-}
-
-export interface KeySetStatus {
-  provider: string;
-  kind: "remoteJWKS" | "localJWKS" | "secret";
-  state: "ready" | "stale" | "failed" | "unfetched" | "missing-secret";
-  keys: number;
-  fetchedAt?: string;
-}
-
-/** For the status view: each provider's key material as this isolate sees it. */
-export function describeKeySets(_auth: CompiledAuth, _env: Env): KeySetStatus[] {
-  return [];
-}
+/**
+ * Per-service JWT verification at the edge. The pipeline and the status view use only this file;
+ * each concept lives in its own module:
+ *
+ *   compile.ts         compileAuth: providers and rules, once per table
+ *   providers.ts       one provider's options, defaults filled in
+ *   remote-key-set.ts  remoteJWKS: isolate-wide key set per URI (timeout, size cap, cache, stale, refetch)
+ *   local-key-set.ts   localJWKS and the in-memory selection both kinds of key set use
+ *   secret-key.ts      secret: HMAC key from a Worker secret binding
+ *   jwks-document.ts   a JWKS reduced to public signing keys
+ *   algorithms.ts      allow-lists; HMAC and asymmetric never mix
+ *   extract-token.ts   where the token is read, and kept from the origin
+ *   verify-token.ts    size, shape, header, key, signature, registered claims
+ *   token-cache.ts     verified tokens by hash, bounded, never past `exp`
+ *   claims.ts          time checks, scopes, required claims, identity headers
+ *   answers.ts         RFC 6750 answers
+ *   errors.ts          closed set of failure codes with fixed descriptions
+ *   status.ts          describeKeySets for the status view
+ *   validate.ts        authFindings for `gatehouse validate`
+ *
+ * See docs/auth.md.
+ */
+export { type AuthInput, type AuthOutcome, authenticate } from "./authenticate.ts";
+export { claimHeaderNames } from "./claims.ts";
+export { type CompiledAuth, compileAuth } from "./compile.ts";
+export { AuthError, type AuthErrorCode } from "./errors.ts";
+export { describeKeySets, type KeySetStatus } from "./status.ts";
+export { type AuthFinding, type AuthFindings, authFindings } from "./validate.ts";
