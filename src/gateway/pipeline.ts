@@ -83,7 +83,7 @@ export async function handleRequest(
     const tls = enforceTlsPolicy({ policy: rule.tls, request, url, draft, requestId });
     if (!tls.ok) return finish(tls.response);
 
-    const auth = await authenticate({ rule, request, draft, auth: gateway.auth, env, requestId });
+    const auth = await authenticate({ rule, request, draft, auth: gateway.auth, env, requestId, ctx });
     if (!auth.ok) return finish(withHsts(auth.response, tls.hsts));
 
     const response = await routeToUpstream({

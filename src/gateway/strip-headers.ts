@@ -3,6 +3,7 @@
  * to say: hop-by-hop headers (RFC 9110 §7.6.1), identity headers the gateway itself asserts, and the
  * proxy chain, which is rebuilt from what Cloudflare observed rather than what the client claims.
  */
+import { claimHeaderNames } from "../auth/claims.ts";
 import type { RouteTable } from "../config/schema.ts";
 
 const HOP_BY_HOP = ["connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade"];
@@ -31,9 +32,7 @@ export function spoofableHeaders(table: RouteTable): readonly string[] {
   const forward = (h: string | undefined) => h && names.add(h.toLowerCase());
   forward(table.tls?.clientCertificate?.forwardHeader);
   for (const route of table.routes) forward(route.tls?.clientCertificate?.forwardHeader);
-  for (const provider of Object.values(table.providers)) {
-    for (const c of provider.claimToHeaders ?? []) names.add(c.header.toLowerCase());
-  }
+  for (const header of claimHeaderNames(table)) names.add(header);
   return [...names];
 }
 
