@@ -16,7 +16,6 @@
  *   answers.ts         RFC 6750 answers
  *   errors.ts          closed set of failure codes with fixed descriptions
  *   status.ts          describeKeySets for the status view
- *   validate.ts        authFindings for `gatehouse validate`
  *
  * See docs/auth.md.
  */
@@ -25,4 +24,3 @@ export { claimHeaderNames } from "./claims.ts";
 export { type CompiledAuth, compileAuth } from "./compile.ts";
 export { AuthError, type AuthErrorCode } from "./errors.ts";
 export { describeKeySets, type KeySetStatus } from "./status.ts";
-export { type AuthFinding, type AuthFindings, authFindings } from "./validate.ts";
