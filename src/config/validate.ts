@@ -1,27 +1,47 @@
-// STUB: replaced by full validation (issue 2).
+/**
+ * Route table validation: shapes (the zod schema), then references and meaning, every problem at once.
+ * Runs in the worker and in the CLI alike (no Node or Workers globals), never throws, and never
+ * evaluates anything from the table: every string in it is data.
+ *
+ * Problems are errors (the table is refused); warnings leave it valid (a rule that can never win, a rule
+ * that answers 500 by construction).
+ */
+import { checkClusters } from "./cluster-checks.ts";
+import { type Problem, ProblemReport } from "./problems.ts";
+import { checkProviders } from "./provider-checks.ts";
+import { checkNamesAndReferences } from "./references.ts";
+import { checkRoutes } from "./rule-checks.ts";
 import { type RouteTable, RouteTableSchema } from "./schema.ts";
+import { checkShadowedRules } from "./shadowing.ts";
+import { salvageView, type TableView, viewOfTable } from "./table-view.ts";
+import { issuesToProblems, readableMessage } from "./zod-problems.ts";
 
-export interface Problem {
-  /** `routes[2].rules[0].backendRefs[0].name` */
-  path: string;
-  message: string;
-}
+export { formatProblem, type Problem } from "./problems.ts";
 
 export type ValidationResult =
   | { ok: true; table: RouteTable; warnings: Problem[] }
   | { ok: false; problems: Problem[]; warnings: Problem[] };
 
-export function formatProblem(problem: Problem): string {
-  return problem.path ? `${problem.path}: ${problem.message}` : problem.message;
-}
+/** Every check beyond shapes, in table order. Each only looks at the parts that are well-shaped. */
+const CHECKS: readonly ((view: TableView, report: ProblemReport) => void)[] = [
+  checkProviders,
+  checkClusters,
+  checkNamesAndReferences,
+  checkRoutes,
+  checkShadowedRules,
+];
 
 /** Shapes, references and meaning, every problem at once. Never throws. */
 export function validateRouteTable(input: unknown): ValidationResult {
-  const parsed = RouteTableSchema.safeParse(input);
-  if (parsed.success) return { ok: true, table: parsed.data, warnings: [] };
-  return {
-    ok: false,
-    problems: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
-    warnings: [],
-  };
+  const parsed = RouteTableSchema.safeParse(input, { error: readableMessage, reportInput: true });
+  const shapeProblems = parsed.success ? [] : issuesToProblems(parsed.error.issues, RouteTableSchema, input);
+  const view = parsed.success ? viewOfTable(parsed.data) : salvageView(input);
+
+  const report = new ProblemReport();
+  for (const check of CHECKS) check(view, report);
+
+  const problems = [...shapeProblems, ...report.errors];
+  if (parsed.success && problems.length === 0)
+    return { ok: true, table: parsed.data, warnings: report.warnings };
+  return { ok: false, problems, warnings: report.warnings };
 }

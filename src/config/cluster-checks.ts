@@ -1,0 +1,85 @@
+/**
+ * Clusters: endpoint URLs name an origin and nothing else, endpoint names are unique, a consistent hash
+ * says what it hashes, and Host overrides are DNS names.
+ */
+import { hostnameProblem } from "./hostnames.ts";
+import { type FieldPath, type ProblemReport, quote } from "./problems.ts";
+import type { Cluster } from "./schema.ts";
+import type { TableView } from "./table-view.ts";
+
+export function checkClusters(view: TableView, report: ProblemReport): void {
+  for (const [name, cluster] of view.clusters) {
+    if (cluster) checkCluster(cluster, ["clusters", name], report);
+  }
+}
+
+function checkCluster(cluster: Cluster, path: FieldPath, report: ProblemReport): void {
+  const names = new Map<string, number>();
+  cluster.endpoints.forEach((endpoint, i) => {
+    const at: FieldPath = [...path, "endpoints", i];
+    const problem = endpointUrlProblem(endpoint.url);
+    if (problem) report.error([...at, "url"], problem);
+    const name = endpoint.name ?? endpoint.url;
+    const first = names.get(name);
+    if (first !== undefined) {
+      report.error(
+        [...at, endpoint.name === undefined ? "url" : "name"],
+        `${quote(name)} names endpoints[${first}] already (endpoint names, or URLs where no name is given, are unique)`,
+      );
+    } else {
+      names.set(name, i);
+    }
+  });
+  if (cluster.endpoints.every((endpoint) => endpoint.weight === 0)) {
+    report.warn(
+      [...path, "endpoints"],
+      "every endpoint has weight 0: no request routed to this cluster can be served",
+    );
+  }
+
+  if (cluster.loadBalancer.type === "ConsistentHash") {
+    const { header, cookie, sourceIP, claim } = cluster.loadBalancer;
+    const keys = [header && "header", cookie && "cookie", sourceIP && "sourceIP", claim && "claim"].filter(
+      Boolean,
+    );
+    if (keys.length !== 1) {
+      report.error(
+        [...path, "loadBalancer"],
+        `ConsistentHash needs exactly one of header, cookie, sourceIP, claim (${keys.length === 0 ? "has none" : `has ${keys.join(" and ")}`})`,
+      );
+    }
+  }
+
+  if (cluster.hostname !== undefined) {
+    const problem = hostnameProblem(cluster.hostname, { wildcard: false });
+    if (problem) report.error([...path, "hostname"], `${quote(cluster.hostname)} ${problem}`);
+  }
+  if (cluster.transport.type === "access" && cluster.transport.hostname !== undefined) {
+    const problem = hostnameProblem(cluster.transport.hostname, { wildcard: false });
+    if (problem)
+      report.error([...path, "transport", "hostname"], `${quote(cluster.transport.hostname)} ${problem}`);
+  }
+}
+
+/**
+ * An endpoint is an origin: scheme, host and port. Decided: no path either, because the request's own
+ * (rewritten) path is what the origin receives and a base path would silently change it; no query,
+ * fragment or credentials, which would leak into every request or logs.
+ */
+export function endpointUrlProblem(raw: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return "is not a URL";
+  }
+  if (url.username || url.password || /^[a-z]+:\/\/[^/?#]*@/i.test(raw)) {
+    return "must not carry credentials (use transport access, or a RequestHeaderModifier)";
+  }
+  if (raw.includes("?")) return "must not carry a query string";
+  if (raw.includes("#")) return "must not carry a fragment";
+  if (url.pathname !== "/")
+    return "must not carry a path: the origin receives the request's path (use URLRewrite to change it)";
+  if (!url.hostname) return "must name a host";
+  return undefined;
+}

@@ -1,0 +1,72 @@
+/**
+ * Names and what refers to them: route ids and rule names are unique; every cluster a rule sends or
+ * mirrors to, and every provider a rule authenticates with, exists; a rule's audiences only narrow its
+ * provider's.
+ */
+import { type FieldPath, type ProblemReport, quote } from "./problems.ts";
+import type { TableView } from "./table-view.ts";
+
+export function checkNamesAndReferences(view: TableView, report: ProblemReport): void {
+  const firstRouteWithId = new Map<string, number>();
+  for (const route of view.routes) {
+    const routePath: FieldPath = ["routes", route.index];
+    if (route.id !== undefined) {
+      const first = firstRouteWithId.get(route.id);
+      if (first === undefined) firstRouteWithId.set(route.id, route.index);
+      else
+        report.error(
+          [...routePath, "id"],
+          `duplicate route id ${quote(route.id)} (first used by routes[${first}])`,
+        );
+    }
+
+    const firstRuleWithName = new Map<string, number>();
+    route.rules.forEach((rule, ruleIndex) => {
+      if (!rule) return;
+      const rulePath: FieldPath = [...routePath, "rules", ruleIndex];
+      if (rule.name !== undefined) {
+        const first = firstRuleWithName.get(rule.name);
+        if (first === undefined) firstRuleWithName.set(rule.name, ruleIndex);
+        else
+          report.error(
+            [...rulePath, "name"],
+            `duplicate rule name ${quote(rule.name)} (first used by rules[${first}])`,
+          );
+      }
+
+      rule.backendRefs?.forEach((ref, i) => {
+        if (!view.clusters.has(ref.name))
+          report.error([...rulePath, "backendRefs", i, "name"], `no cluster ${quote(ref.name)}`);
+      });
+      rule.filters?.forEach((filter, i) => {
+        if (filter.type !== "RequestMirror") return;
+        const name = filter.requestMirror.backendRef.name;
+        if (!view.clusters.has(name)) {
+          report.error(
+            [...rulePath, "filters", i, "requestMirror", "backendRef", "name"],
+            `no cluster ${quote(name)}`,
+          );
+        }
+      });
+
+      if (rule.auth) {
+        const authPath: FieldPath = [...rulePath, "auth"];
+        if (!view.providers.has(rule.auth.provider)) {
+          report.error([...authPath, "provider"], `no provider ${quote(rule.auth.provider)}`);
+          return;
+        }
+        const accepted = view.providers.get(rule.auth.provider)?.audiences;
+        if (!accepted || accepted.length === 0) return;
+        rule.auth.audiences?.forEach((audience, i) => {
+          if (!accepted.includes(audience)) {
+            report.error(
+              [...authPath, "audiences", i],
+              `${quote(audience)} is not an audience of provider ${quote(rule.auth!.provider)} ` +
+                `(${accepted.map(quote).join(", ")}): a rule's audiences can only narrow its provider's`,
+            );
+          }
+        });
+      }
+    });
+  }
+}
