@@ -1,17 +1,19 @@
 /**
- * JWT providers: exactly one key source, and algorithms that fit it. HMAC algorithms verify with a
- * shared secret and asymmetric ones with public keys; a provider accepting both kinds would let a token
- * signed with HS256 over the *public* key pass (algorithm confusion), so each provider is one kind only.
+ * JWT providers and rule `auth`: exactly one key source per provider, and algorithms that fit it. HMAC
+ * algorithms verify with a shared secret and asymmetric ones with public keys; a provider accepting
+ * both kinds would let a token signed with HS256 over the *public* key pass (algorithm confusion), so
+ * each provider is one kind only. Errors are tables the gateway would run fail-closed (no token could
+ * pass) or unsafely; warnings are tables that work but are weaker than they look.
  */
+import { algorithmsForJwk } from "../auth/algorithms.ts";
 import { type FieldPath, type ProblemReport, quote } from "./problems.ts";
-import type { Provider } from "./schema.ts";
+import type { Provider, Rule } from "./schema.ts";
 import type { TableView } from "./table-view.ts";
 
 const KEY_SOURCES = ["remoteJWKS", "localJWKS", "secret"] as const;
 const HMAC = /^HS\d+$/;
 /** Members that only a private (or symmetric) JWK has: they must never be published in a route table. */
 const PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
-const PUBLIC_KEY_TYPES = new Set(["RSA", "EC", "OKP"]);
 /** Claims to headers must not overwrite what carries the request itself. */
 const RESERVED_CLAIM_HEADERS = new Set([
   "host",
@@ -31,6 +33,29 @@ export function checkProviders(view: TableView, report: ProblemReport): void {
   for (const [name, provider] of view.providers) {
     if (provider) checkProvider(provider, ["providers", name], report);
   }
+  for (const route of view.routes) {
+    route.rules.forEach((rule, i) => {
+      if (rule?.auth) checkRuleAuth(rule.auth, view, ["routes", route.index, "rules", i, "auth"], report);
+    });
+  }
+}
+
+function checkRuleAuth(
+  auth: NonNullable<Rule["auth"]>,
+  view: TableView,
+  path: FieldPath,
+  report: ProblemReport,
+): void {
+  const provider = view.providers.get(auth.provider);
+  if (provider && !provider.audiences?.length && !auth.audiences?.length) {
+    report.warn(
+      [...path, "audiences"],
+      "not set here nor on the provider: a token minted for any other service of this issuer opens this one",
+    );
+  }
+  auth.requiredScopes?.forEach((scope, i) => {
+    if (/\s/.test(scope)) report.error([...path, "requiredScopes", i], "a scope cannot contain whitespace");
+  });
 }
 
 function checkProvider(provider: Provider, path: FieldPath, report: ProblemReport): void {
@@ -60,22 +85,25 @@ function checkProvider(provider: Provider, path: FieldPath, report: ProblemRepor
     });
   }
 
+  if (provider.issuer === undefined) {
+    report.warn([...path, "issuer"], "not set: tokens from any issuer that holds these keys pass");
+  }
+
+  const verifiable = new Set<string>();
   provider.localJWKS?.keys.forEach((key, i) => {
     const keyPath: FieldPath = [...path, "localJWKS", "keys", i];
-    if (!PUBLIC_KEY_TYPES.has(key.kty)) {
-      report.error(
-        [...keyPath, "kty"],
-        `${quote(key.kty)} keys are not allowed in localJWKS (RSA, EC or OKP public keys; HMAC keys go in secret: {binding})`,
-      );
-    }
-    const secretMembers = PRIVATE_MEMBERS.filter((member) => member in key);
-    if (secretMembers.length > 0) {
-      report.error(
-        keyPath,
-        `holds private key material (${secretMembers.map(quote).join(", ")}): publish only public keys in a route table`,
-      );
-    }
+    const problem = localKeyProblem(key);
+    if (problem) report.error(problem.field ? [...keyPath, problem.field] : keyPath, problem.message);
+    else for (const algorithm of algorithmsForJwk(key)) verifiable.add(algorithm);
   });
+  if (source === "localJWKS" && provider.algorithms && verifiable.size > 0) {
+    if (!provider.algorithms.some((algorithm) => verifiable.has(algorithm))) {
+      report.error(
+        [...path, "algorithms"],
+        `no key in localJWKS verifies ${provider.algorithms.join(", ")} (the keys verify ${[...verifiable].join(", ")}): no token could pass`,
+      );
+    }
+  }
 
   const extract = provider.extractFrom;
   if (extract && !extract.headers?.length && !extract.cookies?.length && !extract.params?.length) {
@@ -96,4 +124,33 @@ function checkProvider(provider: Provider, path: FieldPath, report: ProblemRepor
       report.error(at, `${quote(mapping.header)} is already set by claimToHeaders[${first}]`);
     else headers.set(lower, i);
   });
+}
+
+/** What is wrong with one inline JWK, if anything; `field` narrows the path when one member is at fault. */
+function localKeyProblem(
+  key: Record<string, unknown> & { kty: string },
+): { field?: string; message: string } | undefined {
+  if (key.kty === "oct") {
+    return {
+      field: "kty",
+      message: '"oct" (symmetric) keys belong in a Worker secret (secret: {binding}), never in the table',
+    };
+  }
+  const secretMembers = PRIVATE_MEMBERS.filter((member) => key[member] !== undefined);
+  if (secretMembers.length > 0) {
+    return {
+      message: `holds private key material (${secretMembers.map(quote).join(", ")}): publish only public keys in a route table`,
+    };
+  }
+  if (key.use !== undefined && key.use !== "sig") {
+    return { field: "use", message: `is ${quote(String(key.use))}: only signing keys ("sig") verify tokens` };
+  }
+  if (key.kid !== undefined && typeof key.kid !== "string")
+    return { field: "kid", message: "must be a string" };
+  if (algorithmsForJwk(key).length === 0) {
+    return {
+      message: "is not a public signing key Gatehouse verifies (RSA, EC P-256/P-384/P-521, OKP Ed25519)",
+    };
+  }
+  return undefined;
 }
