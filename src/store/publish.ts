@@ -56,6 +56,8 @@ export type PublishOutcome =
       previous: Activation | undefined;
       table: RouteTable;
       warnings: Problem[];
+      /** Set when the pointer found was unreadable (this push replaced it): why. */
+      replacedDamagedPointer?: string;
     };
 
 /** What `tables/active` says, or undefined when nothing was ever published. */
@@ -108,7 +110,6 @@ export async function publishTable(
   const hash = await tableHash(table);
 
   const { pointer, damaged } = await readPointerForWrite(kv);
-  if (damaged) warnings.push({ path: "", message: `${damaged}; this push replaces it` });
   if (pointer && pointer.hash === hash) return { kind: "unchanged", active: pointer, warnings };
 
   // Milliseconds since the epoch: increasing across publishers without coordination, as far as their
@@ -138,7 +139,14 @@ export async function publishTable(
     reason: "push",
   };
   await kv.put(ACTIVE_KEY, JSON.stringify(nextPointer(activation, pointer)));
-  return { kind: "published", version: info, previous: pointer && activationOf(pointer), table, warnings };
+  return {
+    kind: "published",
+    version: info,
+    previous: pointer && activationOf(pointer),
+    table,
+    warnings,
+    ...(damaged ? { replacedDamagedPointer: damaged } : {}),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------
