@@ -1,0 +1,155 @@
+/**
+ * The human status page: one self-contained HTML document (no scripts, no external assets) that an
+ * operator reads at a glance: which table is in force, whether anything is wrong, the routes as a
+ * table, and health as colours.
+ */
+import type { GatewayConfig } from "../gateway/compile.ts";
+import { describeAuth, describeBackends, describeHostnames, describeMatches } from "../store/diff.ts";
+import { html, type SafeHtml, trustedHtml } from "./html.ts";
+import type { StatusDocument } from "./status.ts";
+
+const STYLE = trustedHtml(`
+:root { color-scheme: light dark; --ok: #1a7f37; --warn: #9a6700; --bad: #cf222e; --idle: #6e7781;
+  --line: #d0d7de; --muted: #57606a; --bg-alt: rgba(127,127,127,.08); }
+* { box-sizing: border-box; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 auto; padding: 24px;
+  max-width: 1280px; }
+h1 { font-size: 22px; margin: 0; } h2 { font-size: 16px; margin: 28px 0 8px; }
+.sub, .muted { color: var(--muted); }
+code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12.5px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(200px, 1fr)); gap: 12px; margin-top: 16px; }
+.card { border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; }
+.card .label { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
+.card .value { font-size: 18px; margin-top: 2px; word-break: break-all; }
+.banner { border-radius: 8px; padding: 10px 14px; margin-top: 16px; border: 1px solid; }
+.banner.bad { border-color: var(--bad); background: rgba(207,34,46,.08); }
+.banner.warn { border-color: var(--warn); background: rgba(154,103,0,.08); }
+.banner.ok { border-color: var(--ok); background: rgba(26,127,55,.08); }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; vertical-align: top; padding: 6px 8px; border-bottom: 1px solid var(--line); }
+th { font-size: 12px; color: var(--muted); text-transform: uppercase; letter-spacing: .04em; }
+tbody tr:nth-child(even) { background: var(--bg-alt); }
+.pill { display: inline-block; border-radius: 999px; padding: 1px 9px; color: #fff; font-size: 12px; font-weight: 600; }
+.pill.ok { background: var(--ok); } .pill.warn { background: var(--warn); } .pill.bad { background: var(--bad); }
+.pill.idle { background: var(--idle); }
+`);
+
+type Tone = "ok" | "warn" | "bad" | "idle";
+
+function pill(text: string, tone: Tone): SafeHtml {
+  return html`<span class="pill ${tone}">${text}</span>`;
+}
+
+const HEALTH_TONE: Record<string, Tone> = { healthy: "ok", ejected: "bad", unknown: "idle" };
+const KEY_SET_TONE: Record<string, Tone> = {
+  ready: "ok",
+  stale: "warn",
+  unfetched: "idle",
+  failed: "bad",
+  "missing-secret": "bad",
+};
+
+function card(label: string, value: SafeHtml | string, title?: string): SafeHtml {
+  return html`<div class="card"><div class="label">${label}</div><div class="value" title="${title ?? ""}">${value}</div></div>`;
+}
+
+function summary(status: StatusDocument): SafeHtml {
+  const t = status.table;
+  const refresh = status.refresh;
+  return html`<div class="cards">
+${card("Version", t ? html`<span class="mono">${t.id}</span>` : "none")}
+${card("Content hash", t ? html`<span class="mono">${t.hash.slice(0, 12)}</span>` : "—", t?.hash)}
+${card("Published", t?.publishedAt ? `${t.publishedAt}${t.publishedBy ? ` by ${t.publishedBy}` : ""}` : "—")}
+${card("Loaded here", t?.loadedAt ?? "—")}
+${card("Routes / rules", t ? `${t.routes} / ${t.rules}` : "—")}
+${card(
+  "Refresh",
+  html`every ${refresh.intervalSeconds}s ${refresh.upToDate ? pill("up to date", "ok") : pill("behind", "warn")}`,
+  refresh.lastCheckedAt ? `last checked ${refresh.lastCheckedAt}` : "never checked",
+)}
+</div>`;
+}
+
+function banners(status: StatusDocument): SafeHtml {
+  const out: SafeHtml[] = [];
+  if (status.state === "none") {
+    out.push(
+      html`<div class="banner bad"><strong>No route table.</strong> Every request is answered 503 <code>no_route_table</code>. Publish one with <code>gatehouse push FILE</code>.</div>`,
+    );
+  }
+  const error = status.lastLoadError;
+  if (error) {
+    out.push(
+      html`<div class="banner ${error.kind === "rejected" ? "bad" : "warn"}"><strong>${error.kind === "rejected" ? "A version was skipped" : "Waiting on KV"}</strong> (${error.at}): ${error.message}</div>`,
+    );
+  }
+  if (status.missingBindings.length > 0) {
+    out.push(
+      html`<div class="banner bad"><strong>Missing bindings.</strong> Requests to these clusters or providers fail until the worker has them:<ul>${status.missingBindings.map(
+        (m) => html`<li><code>${m.binding}</code> (${m.path}): ${m.message}</li>`,
+      )}</ul></div>`,
+    );
+  }
+  if (out.length === 0)
+    out.push(html`<div class="banner ok">Serving the active version; nothing to report.</div>`);
+  return html`${out}`;
+}
+
+function routesTable(gateway: GatewayConfig | undefined): SafeHtml {
+  if (!gateway || gateway.table.routes.length === 0) return html`<p class="muted">No routes.</p>`;
+  const rows = gateway.table.routes.flatMap((route) =>
+    route.rules.map(
+      (rule, i) => html`<tr>
+${i === 0 ? html`<td rowspan="${route.rules.length}"><strong>${route.id}</strong></td><td rowspan="${route.rules.length}">${describeHostnames(route.hostnames)}</td>` : ""}
+<td>${rule.name ?? String(i)}</td><td class="mono">${describeMatches(rule.matches)}</td>
+<td class="mono">${describeBackends(rule.backendRefs)}</td><td>${describeAuth(rule.auth)}</td></tr>`,
+    ),
+  );
+  return html`<table><thead><tr><th>Route</th><th>Hosts</th><th>Rule</th><th>Matches</th><th>Backends</th><th>Auth</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function clustersTable(status: StatusDocument): SafeHtml {
+  if (status.clusters.length === 0) return html`<p class="muted">No clusters.</p>`;
+  const rows = status.clusters.flatMap((cluster) =>
+    cluster.endpoints.map(
+      (e, i) => html`<tr>
+${i === 0 ? html`<td rowspan="${cluster.endpoints.length}"><strong>${cluster.name}</strong><div class="muted">${cluster.transport}, ${cluster.loadBalancer}</div></td>` : ""}
+<td class="mono">${e.name ? `${e.name} ` : ""}${e.url}</td><td>${e.weight}</td>
+<td>${pill(e.health, HEALTH_TONE[e.health] ?? "idle")}</td>
+<td>${e.consecutiveErrors ?? "—"}</td><td>${e.ejectedUntil ?? "—"}</td></tr>`,
+    ),
+  );
+  return html`<table><thead><tr><th>Cluster</th><th>Endpoint</th><th>Weight</th><th>Health</th><th>Consecutive errors</th><th>Ejected until</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function providersTable(status: StatusDocument): SafeHtml {
+  if (status.providers.length === 0) return html`<p class="muted">No JWT providers.</p>`;
+  const rows = status.providers.map(
+    (p) => html`<tr><td><strong>${p.provider}</strong></td><td>${p.kind}</td>
+<td>${pill(p.state, KEY_SET_TONE[p.state] ?? "idle")}</td><td>${p.keys}</td><td>${p.fetchedAt ?? "—"}</td></tr>`,
+  );
+  return html`<table><thead><tr><th>Provider</th><th>Keys from</th><th>State</th><th>Keys</th><th>Fetched</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function rejectedList(status: StatusDocument): SafeHtml {
+  if (status.rejectedVersions.length === 0) return html``;
+  return html`<h2>Skipped versions</h2><table><thead><tr><th>Version</th><th>Why</th></tr></thead><tbody>${status.rejectedVersions.map(
+    (r) => html`<tr><td class="mono">${r.version}</td><td>${r.reason}</td></tr>`,
+  )}</tbody></table>`;
+}
+
+export function renderStatusPage(status: StatusDocument, gateway: GatewayConfig | undefined): string {
+  return html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Gatehouse status${status.table ? ` · ${status.table.id}` : ""}</title><style>${STYLE}</style></head>
+<body>
+<header><h1>Gatehouse</h1><div class="sub">As this isolate sees it, at ${status.generatedAt}. Health and key sets are per isolate; reload for fresh figures.</div></header>
+${summary(status)}
+${banners(status)}
+<h2>Routes</h2>${routesTable(gateway)}
+<h2>Clusters</h2>${clustersTable(status)}
+<h2>JWT providers</h2>${providersTable(status)}
+${rejectedList(status)}
+<p class="muted">Machine-readable: <code>GET /status</code> with the same bearer token.</p>
+</body></html>`.text;
+}

@@ -1,0 +1,113 @@
+/**
+ * The status document: what this isolate serves and how it sees the world, assembled from what each
+ * module reports about itself. Built per admin request (rare), so it may walk the whole table.
+ */
+import { describeKeySets, type KeySetStatus } from "../auth/index.ts";
+import type { GatewayConfig } from "../gateway/compile.ts";
+import type { Env } from "../gateway/env.ts";
+import { tableCounts, versionId } from "../store/kv-layout.ts";
+import { describeTableSource, type LoadError } from "../store/table-source.ts";
+import { type MissingBinding, missingBindings } from "../transport/index.ts";
+import { describeEndpointHealth, type EndpointHealth } from "../upstream/index.ts";
+
+export interface EndpointStatus {
+  url: string;
+  name?: string;
+  weight: number;
+  /** `unknown`: this isolate has not sent it anything that counted yet. */
+  health: "healthy" | "ejected" | "unknown";
+  consecutiveErrors?: number;
+  ejectedUntil?: string;
+}
+
+export interface ClusterStatus {
+  name: string;
+  transport: string;
+  loadBalancer: string;
+  endpoints: EndpointStatus[];
+}
+
+export interface TableStatus {
+  id: string;
+  version: number;
+  hash: string;
+  publishedAt?: string;
+  publishedBy?: string;
+  loadedAt?: string;
+  routes: number;
+  rules: number;
+}
+
+export interface StatusDocument {
+  generatedAt: string;
+  /** `serving`: a table is in force here; `none`: nothing usable was ever loaded (the gateway answers 503). */
+  state: "serving" | "none";
+  table: TableStatus | undefined;
+  refresh: {
+    intervalSeconds: number;
+    lastCheckedAt: string | undefined;
+    /** The version the active pointer named at the last read. */
+    pointer: string | undefined;
+    /** False while the pointer names a version this isolate has not (or could not) load. */
+    upToDate: boolean;
+  };
+  lastLoadError: LoadError | undefined;
+  rejectedVersions: { version: string; reason: string }[];
+  clusters: ClusterStatus[];
+  providers: KeySetStatus[];
+  missingBindings: MissingBinding[];
+}
+
+function clusterStatus(gateway: GatewayConfig, health: readonly EndpointHealth[]): ClusterStatus[] {
+  return Object.entries(gateway.table.clusters).map(([name, cluster]) => ({
+    name,
+    transport: cluster.transport.type,
+    loadBalancer: cluster.loadBalancer.type,
+    endpoints: cluster.endpoints.map((endpoint) => {
+      const seen = health.find(
+        (h) => h.cluster === name && (h.endpoint === endpoint.url || h.endpoint === endpoint.name),
+      );
+      return {
+        url: endpoint.url,
+        ...(endpoint.name ? { name: endpoint.name } : {}),
+        weight: endpoint.weight,
+        health: seen ? (seen.healthy ? "healthy" : "ejected") : "unknown",
+        ...(seen ? { consecutiveErrors: seen.consecutiveErrors } : {}),
+        ...(seen?.ejectedUntil ? { ejectedUntil: seen.ejectedUntil } : {}),
+      };
+    }),
+  }));
+}
+
+export function buildStatus(env: Env, gateway: GatewayConfig | undefined): StatusDocument {
+  const source = describeTableSource(env);
+  const meta = gateway?.meta;
+  const id = meta && versionId(meta.version, meta.hash);
+  return {
+    generatedAt: new Date().toISOString(),
+    state: gateway ? "serving" : "none",
+    table:
+      gateway && meta && id
+        ? {
+            id,
+            version: meta.version,
+            hash: meta.hash,
+            ...(meta.publishedAt ? { publishedAt: meta.publishedAt } : {}),
+            ...(meta.publishedBy ? { publishedBy: meta.publishedBy } : {}),
+            ...(meta.loadedAt ? { loadedAt: meta.loadedAt } : {}),
+            ...tableCounts(gateway.table),
+          }
+        : undefined,
+    refresh: {
+      intervalSeconds: source.refreshIntervalSeconds,
+      lastCheckedAt: source.lastCheckedAt,
+      pointer: source.pointerId,
+      upToDate: source.pointerId === undefined || source.pointerId === id,
+    },
+    lastLoadError: source.lastError,
+    rejectedVersions: source.rejected,
+    clusters: gateway ? clusterStatus(gateway, describeEndpointHealth(gateway.clusters)) : [],
+    providers: gateway ? describeKeySets(gateway.auth, env) : [],
+    missingBindings: gateway ? missingBindings(gateway.table, env) : [],
+  };
+}
