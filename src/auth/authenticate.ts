@@ -49,6 +49,7 @@ export async function authenticate(input: AuthInput): Promise<AuthOutcome> {
   const compiled = ruleAuth(input.auth, rule.auth);
   const provider = compiled.provider;
   if (!provider) return refuse(input, compiled, "provider_unknown");
+  if (!provider.keys) return refuse(input, compiled, "provider_without_keys");
 
   const extracted = extractToken(provider.extraction, input.request.headers, draft.query);
   removeQueryTokens(provider.extraction, draft);
