@@ -4,7 +4,18 @@
  * dependencies (Miniflare, wrangler) should import them inside `run`, so `validate` stays quick.
  */
 import type { Command } from "../command.ts";
+import { diffCommand } from "./diff.ts";
 import { explainCommand } from "./explain.ts";
+import { pushCommand } from "./push.ts";
+import { rollbackCommand } from "./rollback.ts";
 import { validateCommand } from "./validate.ts";
+import { versionsCommand } from "./versions.ts";
 
-export const COMMANDS: readonly Command[] = [validateCommand, explainCommand];
+export const COMMANDS: readonly Command[] = [
+  validateCommand,
+  explainCommand,
+  pushCommand,
+  versionsCommand,
+  rollbackCommand,
+  diffCommand,
+];
