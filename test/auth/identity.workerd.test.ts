@@ -51,11 +51,12 @@ describe("extractFrom", () => {
   });
 
   it("without a token: 401 with a bare challenge and the request id", async () => {
-    for (const headers of [
+    const attempts: Record<string, string>[] = [
       {},
       { authorization: "Basic YWxpY2U6cHc=" },
       { cookie: `token=${await token()}` },
-    ]) {
+    ];
+    for (const headers of attempts) {
       const refusal = await expectRefusal(await throughAuth(table(), url("/p"), { headers }), 401);
       expect(refusal.challenge).toBe(`Bearer realm="${HOST}"`);
       expect(refusal.body).toEqual({

@@ -22,8 +22,8 @@ export async function makeKey(alg: SigningAlg, kid = `${alg.toLowerCase()}-${++c
   return { alg, kid, privateKey, jwk };
 }
 
-export function jwks(...keys: TestKey[]): { keys: JWK[] } {
-  return { keys: keys.map((k) => k.jwk) };
+export function jwks(...keys: TestKey[]): { keys: (JWK & { kty: string })[] } {
+  return { keys: keys.map((k) => k.jwk as JWK & { kty: string }) };
 }
 
 export interface MintOptions {
