@@ -11,6 +11,8 @@ export interface AccessLogEntry {
   status?: number;
   error?: string;
   attempts?: number;
+  /** Session persistence: the client kept its endpoint (value refreshed), got its first, or was moved. */
+  session?: "kept" | "new" | "moved";
   totalMs?: number;
   upstreamMs?: number;
   tableVersion?: number;

@@ -4,6 +4,7 @@
  * Each stage is a function in its own module; this file only wires them and owns the access log.
  */
 import { authenticate } from "../auth/index.ts";
+import { answerPreflight, withCors } from "../filters/index.ts";
 import { matchRoute, normalizeHost, normalizePath } from "../routing/index.ts";
 import { enforceTlsPolicy } from "../tls/policy.ts";
 import { routeToUpstream } from "../upstream/index.ts";
@@ -83,8 +84,12 @@ export async function handleRequest(
     const tls = enforceTlsPolicy({ policy: rule.tls, request, url, draft, requestId });
     if (!tls.ok) return finish(tls.response);
 
+    // A browser sends no credentials on a CORS preflight, so it is answered before auth.
+    const preflight = answerPreflight(rule, request, requestId);
+    if (preflight) return finish(withHsts(preflight, tls.hsts));
+
     const auth = await authenticate({ rule, request, draft, auth: gateway.auth, env, requestId, ctx });
-    if (!auth.ok) return finish(withHsts(auth.response, tls.hsts));
+    if (!auth.ok) return finish(withHsts(withCors(rule, request, auth.response), tls.hsts));
 
     const response = await routeToUpstream({
       match,
@@ -98,6 +103,7 @@ export async function handleRequest(
       ctx,
       requestId,
       log,
+      started,
     });
     return finish(withHsts(response, tls.hsts));
   } catch (err) {

@@ -6,7 +6,15 @@
 import { claimHeaderNames } from "../auth/claims.ts";
 import type { RouteTable } from "../config/schema.ts";
 
-const HOP_BY_HOP = ["connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade"];
+const HOP_BY_HOP = [
+  "connection",
+  "keep-alive",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "http2-settings",
+];
 
 /** Headers that only the gateway may set, whatever the table says. */
 const ALWAYS_SPOOFABLE = [
@@ -40,6 +48,28 @@ export function isWebSocketUpgrade(headers: Headers): boolean {
   return headers.get("upgrade")?.toLowerCase() === "websocket";
 }
 
+/**
+ * Removes the headers that describe one connection rather than the message (RFC 9110 §7.6.1): those the
+ * `Connection` header names, then the fixed list and every `Proxy-*`. Used on requests to the origin and
+ * on the origin's responses. For a WebSocket upgrade (`keepWebSocketUpgrade`) the handshake's own
+ * `Upgrade: websocket` and `Connection: Upgrade` are set back, since they are the request's meaning.
+ */
+export function removeHopByHop(headers: Headers, keepWebSocketUpgrade: boolean): void {
+  const connection = headers.get("connection");
+  if (connection) {
+    for (const token of connection.split(",")) {
+      const name = token.trim().toLowerCase();
+      if (name && name !== "upgrade") headers.delete(name);
+    }
+  }
+  for (const name of HOP_BY_HOP) headers.delete(name);
+  for (const name of [...headers.keys()]) if (name.startsWith("proxy-")) headers.delete(name);
+  if (keepWebSocketUpgrade) {
+    headers.set("upgrade", "websocket");
+    headers.set("connection", "Upgrade");
+  }
+}
+
 export function prepareUpstreamHeaders(
   request: Request,
   url: URL,
@@ -48,20 +78,8 @@ export function prepareUpstreamHeaders(
 ): Headers {
   const headers = new Headers(request.headers);
   const websocket = isWebSocketUpgrade(headers);
-  const connection = headers.get("connection");
-  if (connection) {
-    for (const token of connection.split(",")) {
-      const name = token.trim().toLowerCase();
-      if (name && !(websocket && name === "upgrade")) headers.delete(name);
-    }
-  }
-  for (const name of HOP_BY_HOP) headers.delete(name);
-  for (const name of [...headers.keys()]) if (name.startsWith("proxy-")) headers.delete(name);
+  removeHopByHop(headers, websocket);
   for (const name of spoofable) headers.delete(name);
-  if (websocket) {
-    headers.set("upgrade", "websocket");
-    headers.set("connection", "Upgrade");
-  }
 
   // The client's own chain is not trusted: the only address we know is the one Cloudflare saw.
   const clientIp = request.headers.get("cf-connecting-ip");
