@@ -33,7 +33,7 @@ function build(extraArgs: string[]): Build {
     const meta = join(outdir, "meta.json");
     const run = spawnSync(
       process.execPath,
-      [wrangler, "deploy", "--dry-run", "--outdir", outdir, "--metafile", meta, ...extraArgs],
+      [wrangler, "deploy", "--dry-run", "--env=", "--outdir", outdir, "--metafile", meta, ...extraArgs],
       {
         cwd: root,
         encoding: "utf8",
