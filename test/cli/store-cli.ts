@@ -1,0 +1,42 @@
+/** Running `gatehouse` in-process against local KV state in a temporary directory. */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { main } from "../../src/cli/main.ts";
+
+export interface CliRun {
+  code: number;
+  out: string;
+  err: string;
+}
+
+export async function gatehouse(...args: string[]): Promise<CliRun> {
+  let out = "";
+  let err = "";
+  const code = await main(args, { stdout: (t) => void (out += t), stderr: (t) => void (err += t) });
+  return { code, out, err };
+}
+
+export interface Workspace {
+  dir: string;
+  /** `--persist-to` for this workspace's local KV state. */
+  state: string;
+  /** Write `table` as YAML (or text as given) to `name` in the workspace; returns its path. */
+  file(name: string, table: unknown): Promise<string>;
+  remove(): Promise<void>;
+}
+
+export async function workspace(): Promise<Workspace> {
+  const dir = await mkdtemp(join(tmpdir(), "gatehouse-cli-"));
+  return {
+    dir,
+    state: join(dir, "state"),
+    async file(name, table) {
+      const path = join(dir, name);
+      await writeFile(path, typeof table === "string" ? table : stringify(table), "utf8");
+      return path;
+    },
+    remove: () => rm(dir, { recursive: true, force: true }),
+  };
+}
