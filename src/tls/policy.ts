@@ -39,7 +39,7 @@ export interface TlsInput {
 export const DEFAULT_FORWARD_HEADER = "x-forwarded-client-cert";
 
 /** A policy with everything that does not depend on the request worked out once. */
-interface CompiledTlsPolicy {
+export interface CompiledTlsPolicy {
   readonly httpsRedirect: RedirectStatus | undefined;
   readonly hsts: string | undefined;
   readonly minVersion: TlsVersion | undefined;
