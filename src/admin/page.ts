@@ -126,9 +126,10 @@ function providersTable(status: StatusDocument): SafeHtml {
   if (status.providers.length === 0) return html`<p class="muted">No JWT providers.</p>`;
   const rows = status.providers.map(
     (p) => html`<tr><td><strong>${p.provider}</strong></td><td>${p.kind}</td>
-<td>${pill(p.state, KEY_SET_TONE[p.state] ?? "idle")}</td><td>${p.keys}</td><td>${p.fetchedAt ?? "—"}</td></tr>`,
+<td>${pill(p.state, KEY_SET_TONE[p.state] ?? "idle")}</td><td>${p.keys}</td><td>${p.fetchedAt ?? "—"}</td>
+<td>${p.error ?? ""}</td></tr>`,
   );
-  return html`<table><thead><tr><th>Provider</th><th>Keys from</th><th>State</th><th>Keys</th><th>Fetched</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return html`<table><thead><tr><th>Provider</th><th>Keys from</th><th>State</th><th>Keys</th><th>Fetched</th><th>Note</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 function rejectedList(status: StatusDocument): SafeHtml {

@@ -58,14 +58,24 @@ export interface StatusDocument {
   missingBindings: MissingBinding[];
 }
 
+function normalUrl(url: string): string {
+  try {
+    return new URL(url).href;
+  } catch {
+    return url;
+  }
+}
+
 function clusterStatus(gateway: GatewayConfig, health: readonly EndpointHealth[]): ClusterStatus[] {
   return Object.entries(gateway.table.clusters).map(([name, cluster]) => ({
     name,
     transport: cluster.transport.type,
     loadBalancer: cluster.loadBalancer.type,
     endpoints: cluster.endpoints.map((endpoint) => {
+      // The data path labels an endpoint by its name, else its URL in normal form.
+      const label = endpoint.name ?? normalUrl(endpoint.url);
       const seen = health.find(
-        (h) => h.cluster === name && (h.endpoint === endpoint.url || h.endpoint === endpoint.name),
+        (h) => h.cluster === name && (h.endpoint === label || h.endpoint === endpoint.url),
       );
       return {
         url: endpoint.url,

@@ -67,9 +67,8 @@ describe("table source (worker, real KV)", () => {
   it("forwards to the pod the published table names", async () => {
     await publish(tableFor("one.test", "pod-b"));
     const res = await viaWorker("https://one.test/hello");
-    // Until the data path (src/upstream) lands this is its 501 stub: routed, not yet forwarded.
-    expect([404, 503]).not.toContain(res.status);
-    await res.body?.cancel();
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { pod: string }).pod).toBe("pod-b");
   });
 
   it("picks up a newly published version in the background", async () => {
