@@ -17,10 +17,12 @@ body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin:
 h1 { font-size: 22px; margin: 0; } h2 { font-size: 16px; margin: 28px 0 8px; }
 .sub, .muted { color: var(--muted); }
 code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12.5px; }
-.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(200px, 1fr)); gap: 12px; margin-top: 16px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(190px, 1fr)); gap: 12px; margin-top: 16px;
+  align-items: start; }
 .card { border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; }
 .card .label { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
-.card .value { font-size: 18px; margin-top: 2px; word-break: break-all; }
+.card .value { font-size: 17px; margin-top: 2px; overflow-wrap: anywhere; }
+.card .detail { color: var(--muted); font-size: 12px; margin-top: 2px; overflow-wrap: anywhere; }
 .banner { border-radius: 8px; padding: 10px 14px; margin-top: 16px; border: 1px solid; }
 .banner.bad { border-color: var(--bad); background: rgba(207,34,46,.08); }
 .banner.warn { border-color: var(--warn); background: rgba(154,103,0,.08); }
@@ -49,23 +51,44 @@ const KEY_SET_TONE: Record<string, Tone> = {
   "missing-secret": "bad",
 };
 
-function card(label: string, value: SafeHtml | string, title?: string): SafeHtml {
-  return html`<div class="card"><div class="label">${label}</div><div class="value" title="${title ?? ""}">${value}</div></div>`;
+function card(label: string, value: SafeHtml | string, detail?: string): SafeHtml {
+  return html`<div class="card"><div class="label">${label}</div><div class="value">${value}</div>${
+    detail ? html`<div class="detail">${detail}</div>` : ""
+  }</div>`;
+}
+
+/** `2026-11-25 10:55:00Z`: ISO times, shorter. */
+function when(iso: string | undefined): string {
+  if (!iso) return "—";
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.\d+)?Z$/.exec(iso);
+  return m ? `${m[1]} ${m[2]}Z` : iso;
+}
+
+function endpointsCard(status: StatusDocument): SafeHtml {
+  const endpoints = status.clusters.flatMap((c) => c.endpoints);
+  if (endpoints.length === 0) return card("Endpoints", "—");
+  const ejected = endpoints.filter((e) => e.health === "ejected").length;
+  const tone: Tone = ejected === 0 ? "ok" : ejected === endpoints.length ? "bad" : "warn";
+  return card(
+    "Endpoints",
+    html`${endpoints.length - ejected} / ${endpoints.length} ${pill(ejected === 0 ? "healthy" : `${ejected} ejected`, tone)}`,
+    "passive health, this isolate",
+  );
 }
 
 function summary(status: StatusDocument): SafeHtml {
   const t = status.table;
   const refresh = status.refresh;
   return html`<div class="cards">
-${card("Version", t ? html`<span class="mono">${t.id}</span>` : "none")}
-${card("Content hash", t ? html`<span class="mono">${t.hash.slice(0, 12)}</span>` : "—", t?.hash)}
-${card("Published", t?.publishedAt ? `${t.publishedAt}${t.publishedBy ? ` by ${t.publishedBy}` : ""}` : "—")}
-${card("Loaded here", t?.loadedAt ?? "—")}
+${card("Version", t ? html`<span class="mono">${t.id}</span>` : "none", t ? `sha256 ${t.hash.slice(0, 16)}…` : undefined)}
+${card("Published", when(t?.publishedAt), t?.publishedBy ? `by ${t.publishedBy}` : undefined)}
+${card("Loaded here", when(t?.loadedAt))}
 ${card("Routes / rules", t ? `${t.routes} / ${t.rules}` : "—")}
+${endpointsCard(status)}
 ${card(
   "Refresh",
   html`every ${refresh.intervalSeconds}s ${refresh.upToDate ? pill("up to date", "ok") : pill("behind", "warn")}`,
-  refresh.lastCheckedAt ? `last checked ${refresh.lastCheckedAt}` : "never checked",
+  refresh.lastCheckedAt ? `pointer read ${when(refresh.lastCheckedAt)}` : "pointer never read",
 )}
 </div>`;
 }
@@ -115,8 +138,12 @@ function clustersTable(status: StatusDocument): SafeHtml {
       (e, i) => html`<tr>
 ${i === 0 ? html`<td rowspan="${cluster.endpoints.length}"><strong>${cluster.name}</strong><div class="muted">${cluster.transport}, ${cluster.loadBalancer}</div></td>` : ""}
 <td class="mono">${e.name ? `${e.name} ` : ""}${e.url}</td><td>${e.weight}</td>
-<td>${pill(e.health, HEALTH_TONE[e.health] ?? "idle")}</td>
-<td>${e.consecutiveErrors ?? "—"}</td><td>${e.ejectedUntil ?? "—"}</td></tr>`,
+<td>${
+        e.health === "healthy" && (e.consecutiveErrors ?? 0) > 0
+          ? pill("healthy, failing", "warn")
+          : pill(e.health, HEALTH_TONE[e.health] ?? "idle")
+      }</td>
+<td>${e.consecutiveErrors ?? "—"}</td><td>${e.ejectedUntil ? when(e.ejectedUntil) : "—"}</td></tr>`,
     ),
   );
   return html`<table><thead><tr><th>Cluster</th><th>Endpoint</th><th>Weight</th><th>Health</th><th>Consecutive errors</th><th>Ejected until</th></tr></thead><tbody>${rows}</tbody></table>`;
@@ -126,7 +153,7 @@ function providersTable(status: StatusDocument): SafeHtml {
   if (status.providers.length === 0) return html`<p class="muted">No JWT providers.</p>`;
   const rows = status.providers.map(
     (p) => html`<tr><td><strong>${p.provider}</strong></td><td>${p.kind}</td>
-<td>${pill(p.state, KEY_SET_TONE[p.state] ?? "idle")}</td><td>${p.keys}</td><td>${p.fetchedAt ?? "—"}</td>
+<td>${pill(p.state, KEY_SET_TONE[p.state] ?? "idle")}</td><td>${p.keys}</td><td>${when(p.fetchedAt)}</td>
 <td>${p.error ?? ""}</td></tr>`,
   );
   return html`<table><thead><tr><th>Provider</th><th>Keys from</th><th>State</th><th>Keys</th><th>Fetched</th><th>Note</th></tr></thead><tbody>${rows}</tbody></table>`;
