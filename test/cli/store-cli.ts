@@ -14,7 +14,14 @@ export interface CliRun {
 export async function gatehouse(...args: string[]): Promise<CliRun> {
   let out = "";
   let err = "";
-  const code = await main(args, { stdout: (t) => void (out += t), stderr: (t) => void (err += t) });
+  const code = await main(args, {
+    stdout: (text) => {
+      out += text;
+    },
+    stderr: (text) => {
+      err += text;
+    },
+  });
   return { code, out, err };
 }
 
