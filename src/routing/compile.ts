@@ -20,13 +20,24 @@ import type { HostGroup, MatchCandidate, RouteLookup, ValueCondition } from "./l
 import { normalizePath } from "./normalize.ts";
 import { comparePrecedence, PathKind, type PrecedenceKey } from "./precedence.ts";
 import { compileAnchoredRegex, literalPathSegments } from "./regex.ts";
-import { newTrieNode, pathSegments, trieNodeAt } from "./trie.ts";
-import type { CompiledRouteTable, CompiledRule, CompiledSessionPersistence } from "./types.ts";
+import { addPrefixCandidate, addRegexCandidate, newTrieNode, pathSegments, trieNodeAt } from "./trie.ts";
+import type { CompiledRetry, CompiledRouteTable, CompiledRule, CompiledSessionPersistence } from "./types.ts";
 
 /** Envoy's route timeout default: a request that has no response headers after 15 s ends in 504. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 export const DEFAULT_RETRY_CODES: readonly number[] = [502, 503, 504];
 const DEFAULT_RETRY_BACKOFF_MS = 25;
+
+// Shared by every rule that sets nothing: most rules of a large table.
+const DEFAULT_TIMEOUTS: CompiledRule["timeouts"] = Object.freeze({
+  requestMs: DEFAULT_REQUEST_TIMEOUT_MS,
+  backendRequestMs: 0,
+});
+const NO_RETRY: CompiledRetry = Object.freeze({
+  attempts: 0,
+  codes: new Set(DEFAULT_RETRY_CODES),
+  backoffMs: DEFAULT_RETRY_BACKOFF_MS,
+});
 
 /** Gateway API: a rule without matches, or a match without a path, matches the prefix `/`. */
 const DEFAULT_PATH_MATCH: PathMatch = Object.freeze({ type: "PathPrefix", value: "/" });
@@ -73,15 +84,21 @@ function compileRule(
     filters: rule.filters ?? [],
     backendRefs: rule.backendRefs ?? [],
     auth: rule.auth,
-    timeouts: {
-      requestMs: durationMs(rule.timeouts?.request, DEFAULT_REQUEST_TIMEOUT_MS),
-      backendRequestMs: durationMs(rule.timeouts?.backendRequest, 0),
-    },
-    retry: {
-      attempts: rule.retry?.attempts ?? 0,
-      codes: new Set(rule.retry?.codes ?? DEFAULT_RETRY_CODES),
-      backoffMs: durationMs(rule.retry?.backoff, DEFAULT_RETRY_BACKOFF_MS),
-    },
+    timeouts:
+      rule.timeouts === undefined
+        ? DEFAULT_TIMEOUTS
+        : {
+            requestMs: durationMs(rule.timeouts.request, DEFAULT_REQUEST_TIMEOUT_MS),
+            backendRequestMs: durationMs(rule.timeouts.backendRequest, 0),
+          },
+    retry:
+      rule.retry === undefined
+        ? NO_RETRY
+        : {
+            attempts: rule.retry.attempts,
+            codes: new Set(rule.retry.codes),
+            backoffMs: durationMs(rule.retry.backoff, DEFAULT_RETRY_BACKOFF_MS),
+          },
     sessionPersistence: compileSessionPersistence(rule.sessionPersistence),
     trustRequestId: route.trustRequestId ?? false,
   };
@@ -204,7 +221,8 @@ function compileConditions(
   conditions: readonly (HeaderMatch | QueryParamMatch)[],
   canonicalName: (name: string) => string,
   field: string,
-): ValueCondition[] {
+): readonly ValueCondition[] {
+  if (conditions.length === 0) return NO_CONDITIONS;
   const seen = new Set<string>();
   const compiled: ValueCondition[] = [];
   conditions.forEach((condition, index) => {
@@ -219,6 +237,8 @@ function compileConditions(
   });
   return compiled;
 }
+
+const NO_CONDITIONS: readonly ValueCondition[] = Object.freeze([]);
 
 function compileRegex(pattern: string, field: string): RegExp {
   try {
@@ -238,7 +258,7 @@ function finishCandidate(draft: CandidateDraft, rank: number): MatchCandidate {
     headers: draft.headers,
     queryParams: draft.queryParams,
     rank,
-    result: Object.freeze({ rule: draft.rule, matchIndex: draft.matchIndex, pathMatch: draft.pathMatch }),
+    result: { rule: draft.rule, matchIndex: draft.matchIndex, pathMatch: draft.pathMatch },
   };
 }
 
@@ -253,17 +273,18 @@ function buildLookup(
   const exactHosts = new Map<string, HostGroup>();
   const wildcardSuffixes = new Map<string, HostGroup>();
   let catchAll: HostGroup | undefined;
-  const groupsByRoute = routes.map((route) => {
-    const groups = new Set<HostGroup>();
+  const groupsByRoute = routes.map((route): HostGroup[] => {
     if (!route.hostnames?.length) {
       catchAll ??= newHostGroup();
-      groups.add(catchAll);
+      return [catchAll];
     }
-    for (const hostname of route.hostnames ?? []) {
+    const groups: HostGroup[] = [];
+    for (const hostname of route.hostnames) {
       const parsed = parseRouteHostname(hostname);
-      groups.add(
-        parsed.kind === "exact" ? groupIn(exactHosts, parsed.host) : groupIn(wildcardSuffixes, parsed.suffix),
-      );
+      const group =
+        parsed.kind === "exact" ? groupIn(exactHosts, parsed.host) : groupIn(wildcardSuffixes, parsed.suffix);
+      // A name listed twice (or twice after normalisation) must not file the route twice.
+      if (!groups.includes(group)) groups.push(group);
     }
     return groups;
   });
@@ -278,7 +299,7 @@ function buildLookup(
 }
 
 function newHostGroup(): HostGroup {
-  return { exactPaths: new Map(), trie: newTrieNode(), regexCount: 0 };
+  return { exactPaths: undefined, trie: newTrieNode(), regexCount: 0 };
 }
 
 function groupIn(groups: Map<string, HostGroup>, key: string): HostGroup {
@@ -293,16 +314,17 @@ function groupIn(groups: Map<string, HostGroup>, key: string): HostGroup {
 function addCandidate(group: HostGroup, candidate: MatchCandidate, trieSegments: readonly string[]): void {
   switch (candidate.pathMatch.type) {
     case "Exact": {
+      group.exactPaths ??= new Map();
       const list = group.exactPaths.get(candidate.pathMatch.value);
       if (list) list.push(candidate);
       else group.exactPaths.set(candidate.pathMatch.value, [candidate]);
       return;
     }
     case "PathPrefix":
-      trieNodeAt(group.trie, trieSegments).prefixes.push(candidate);
+      addPrefixCandidate(trieNodeAt(group.trie, trieSegments), candidate);
       return;
     case "RegularExpression":
-      trieNodeAt(group.trie, trieSegments).regexes.push(candidate);
+      addRegexCandidate(trieNodeAt(group.trie, trieSegments), candidate);
       group.regexCount++;
       return;
   }

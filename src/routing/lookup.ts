@@ -37,16 +37,21 @@ export interface MatchCandidate {
 }
 
 export interface PathTrieNode {
+  /** The child when there is exactly one (most nodes): no map to allocate or hash into. */
+  onlySegment: string | undefined;
+  onlyChild: PathTrieNode | undefined;
+  /** The children when there are two or more. */
   children: Map<string, PathTrieNode> | undefined;
   /** PathPrefix candidates whose prefix ends at this node. */
-  prefixes: MatchCandidate[];
+  prefixes: readonly MatchCandidate[];
   /** RegularExpression candidates whose literal leading segments end at this node. */
-  regexes: MatchCandidate[];
+  regexes: readonly MatchCandidate[];
 }
 
 /** Every rule reachable through one route hostname (or through none, for the catch-all group). */
 export interface HostGroup {
-  readonly exactPaths: Map<string, MatchCandidate[]>;
+  /** Created with the first Exact path: most groups have none. */
+  exactPaths: Map<string, MatchCandidate[]> | undefined;
   readonly trie: PathTrieNode;
   regexCount: number;
 }

@@ -14,7 +14,6 @@
  * only candidates evaluated are those filed under the request's host and path (the rules sharing a
  * host + path key). The number of routes in the table does not appear.
  */
-import { findBySuffix } from "./hostname.ts";
 import type { HostGroup, MatchCandidate, PathTrieNode } from "./lookup.ts";
 import { walkTrie } from "./trie.ts";
 import type { CompiledRouteTable, MatchInput, RouteMatch } from "./types.ts";
@@ -27,11 +26,14 @@ export function matchRoute(compiled: CompiledRouteTable, input: MatchInput): Rou
     if (found !== undefined) return found;
   }
   if (wildcardSuffixes.size > 0) {
-    const found = findBySuffix(input.host, (suffix) => {
-      const group = wildcardSuffixes.get(suffix);
-      return group === undefined ? undefined : matchInGroup(group, input);
-    });
-    if (found !== undefined) return found;
+    // Every suffix that starts at a dot, longest first: a.b.example.com → .b.example.com, .example.com, .com
+    const host = input.host;
+    for (let dot = host.indexOf(".", 1); dot !== -1; dot = host.indexOf(".", dot + 1)) {
+      const group = wildcardSuffixes.get(host.slice(dot));
+      if (group === undefined) continue;
+      const found = matchInGroup(group, input);
+      if (found !== undefined) return found;
+    }
   }
   return catchAll === undefined ? undefined : matchInGroup(catchAll, input);
 }
@@ -40,7 +42,7 @@ export function matchRoute(compiled: CompiledRouteTable, input: MatchInput): Rou
 const walked: PathTrieNode[] = [];
 
 function matchInGroup(group: HostGroup, input: MatchInput): RouteMatch | undefined {
-  const exact = group.exactPaths.get(input.path);
+  const exact = group.exactPaths?.get(input.path);
   if (exact !== undefined) {
     for (const candidate of exact) if (holds(candidate, input)) return candidate.result;
   }
@@ -64,7 +66,7 @@ function firstRegexMatch(depth: number, input: MatchInput): RouteMatch | undefin
   let lists: MatchCandidate[][] | undefined;
   let only: MatchCandidate[] | undefined;
   for (let level = 0; level < depth; level++) {
-    const regexes = walked[level]!.regexes;
+    const regexes = walked[level]!.regexes as MatchCandidate[];
     if (regexes.length === 0) continue;
     if (only === undefined) {
       only = regexes;
