@@ -5,17 +5,23 @@
 import { hostnameProblem } from "./hostnames.ts";
 import { type FieldPath, type ProblemReport, quote } from "./problems.ts";
 import type { Cluster } from "./schema.ts";
-import type { TableView } from "./table-view.ts";
+import type { Salvaged, TableView } from "./table-view.ts";
 
 export function checkClusters(view: TableView, report: ProblemReport): void {
   for (const [name, cluster] of view.clusters) {
-    if (cluster) checkCluster(cluster, ["clusters", name], report);
+    if (cluster) checkCluster(cluster, view, ["clusters", name], report);
   }
 }
 
-function checkCluster(cluster: Cluster, path: FieldPath, report: ProblemReport): void {
+function checkCluster(
+  cluster: Salvaged<Cluster>,
+  view: TableView,
+  path: FieldPath,
+  report: ProblemReport,
+): void {
   const names = new Map<string, number>();
   cluster.endpoints.forEach((endpoint, i) => {
+    if (!endpoint) return;
     const at: FieldPath = [...path, "endpoints", i];
     const problem = endpointUrlProblem(endpoint.url);
     if (problem) report.error([...at, "url"], problem);
@@ -30,15 +36,16 @@ function checkCluster(cluster: Cluster, path: FieldPath, report: ProblemReport):
       names.set(name, i);
     }
   });
-  if (cluster.endpoints.every((endpoint) => endpoint.weight === 0)) {
+  if (!view.incomplete(cluster.endpoints) && cluster.endpoints.every((endpoint) => endpoint?.weight === 0)) {
     report.warn(
       [...path, "endpoints"],
       "every endpoint has weight 0: no request routed to this cluster can be served",
     );
   }
 
-  if (cluster.loadBalancer.type === "ConsistentHash") {
-    const { header, cookie, sourceIP, claim } = cluster.loadBalancer;
+  const balancer = cluster.loadBalancer;
+  if (balancer.type === "ConsistentHash" && !view.incomplete(balancer)) {
+    const { header, cookie, sourceIP, claim } = balancer;
     const keys = [header && "header", cookie && "cookie", sourceIP && "sourceIP", claim && "claim"].filter(
       Boolean,
     );

@@ -5,10 +5,11 @@
  * each provider is one kind only. Errors are tables the gateway would run fail-closed (no token could
  * pass) or unsafely; warnings are tables that work but are weaker than they look.
  */
+import type { JWK } from "jose";
 import { algorithmsForJwk } from "../auth/algorithms.ts";
 import { type FieldPath, type ProblemReport, quote } from "./problems.ts";
-import type { Provider, Rule } from "./schema.ts";
-import type { TableView } from "./table-view.ts";
+import type { Auth, Provider } from "./schema.ts";
+import type { Salvaged, TableView } from "./table-view.ts";
 
 const KEY_SOURCES = ["remoteJWKS", "localJWKS", "secret"] as const;
 const HMAC = /^HS\d+$/;
@@ -22,16 +23,20 @@ const RESERVED_CLAIM_HEADERS = new Set([
   "connection",
   "content-length",
   "content-type",
+  "content-encoding",
   "transfer-encoding",
   "upgrade",
   "te",
   "trailer",
   "keep-alive",
+  "x-request-id",
+  "traceparent",
+  "tracestate",
 ]);
 
 export function checkProviders(view: TableView, report: ProblemReport): void {
   for (const [name, provider] of view.providers) {
-    if (provider) checkProvider(provider, ["providers", name], report);
+    if (provider) checkProvider(provider, view, ["providers", name], report);
   }
   for (const route of view.routes) {
     route.rules.forEach((rule, i) => {
@@ -40,36 +45,26 @@ export function checkProviders(view: TableView, report: ProblemReport): void {
   }
 }
 
-function checkRuleAuth(
-  auth: NonNullable<Rule["auth"]>,
+function checkProvider(
+  provider: Salvaged<Provider>,
   view: TableView,
   path: FieldPath,
   report: ProblemReport,
 ): void {
-  const provider = view.providers.get(auth.provider);
-  if (provider && !provider.audiences?.length && !auth.audiences?.length) {
-    report.warn(
-      [...path, "audiences"],
-      "not set here nor on the provider: a token minted for any other service of this issuer opens this one",
-    );
-  }
-  auth.requiredScopes?.forEach((scope, i) => {
-    if (/\s/.test(scope)) report.error([...path, "requiredScopes", i], "a scope cannot contain whitespace");
-  });
-}
-
-function checkProvider(provider: Provider, path: FieldPath, report: ProblemReport): void {
+  // Conclusions from absent fields only hold where nothing malformed was dropped.
+  const complete = !view.incomplete(provider);
   const sources = KEY_SOURCES.filter((source) => provider[source] !== undefined);
-  if (sources.length !== 1) {
+  if (complete && sources.length !== 1) {
     report.error(
       path,
       `must have exactly one of remoteJWKS, localJWKS, secret (${sources.length === 0 ? "has none" : `has ${sources.join(" and ")}`})`,
     );
   }
-  const source = sources.length === 1 ? sources[0] : undefined;
+  const source = complete && sources.length === 1 ? sources[0] : undefined;
 
   if (source) {
     provider.algorithms?.forEach((algorithm, i) => {
+      if (algorithm === undefined) return;
       const hmac = HMAC.test(algorithm);
       if (hmac && source !== "secret") {
         report.error(
@@ -85,28 +80,36 @@ function checkProvider(provider: Provider, path: FieldPath, report: ProblemRepor
     });
   }
 
-  if (provider.issuer === undefined) {
+  if (complete && provider.issuer === undefined) {
     report.warn([...path, "issuer"], "not set: tokens from any issuer that holds these keys pass");
   }
 
   const verifiable = new Set<string>();
   provider.localJWKS?.keys.forEach((key, i) => {
+    if (!key) return;
     const keyPath: FieldPath = [...path, "localJWKS", "keys", i];
     const problem = localKeyProblem(key);
     if (problem) report.error(problem.field ? [...keyPath, problem.field] : keyPath, problem.message);
-    else for (const algorithm of algorithmsForJwk(key)) verifiable.add(algorithm);
+    else for (const algorithm of algorithmsForJwk(key as JWK)) verifiable.add(algorithm);
   });
-  if (source === "localJWKS" && provider.algorithms && verifiable.size > 0) {
-    if (!provider.algorithms.some((algorithm) => verifiable.has(algorithm))) {
+  const algorithms = provider.algorithms?.filter((a) => a !== undefined) ?? [];
+  if (source === "localJWKS" && algorithms.length > 0 && verifiable.size > 0) {
+    if (!algorithms.some((algorithm) => verifiable.has(algorithm))) {
       report.error(
         [...path, "algorithms"],
-        `no key in localJWKS verifies ${provider.algorithms.join(", ")} (the keys verify ${[...verifiable].join(", ")}): no token could pass`,
+        `no key in localJWKS verifies ${algorithms.join(", ")} (the keys verify ${[...verifiable].join(", ")}): no token could pass`,
       );
     }
   }
 
   const extract = provider.extractFrom;
-  if (extract && !extract.headers?.length && !extract.cookies?.length && !extract.params?.length) {
+  if (
+    extract &&
+    !view.incomplete(extract) &&
+    !extract.headers?.length &&
+    !extract.cookies?.length &&
+    !extract.params?.length
+  ) {
     report.error(
       [...path, "extractFrom"],
       "names no header, cookie or query parameter to take the token from",
@@ -115,10 +118,11 @@ function checkProvider(provider: Provider, path: FieldPath, report: ProblemRepor
 
   const headers = new Map<string, number>();
   provider.claimToHeaders?.forEach((mapping, i) => {
+    if (!mapping) return;
     const at: FieldPath = [...path, "claimToHeaders", i, "header"];
     const lower = mapping.header.toLowerCase();
     if (RESERVED_CLAIM_HEADERS.has(lower))
-      report.error(at, `${quote(mapping.header)} cannot be set from a claim`);
+      report.error(at, `${quote(mapping.header)} carries the request itself and cannot hold a claim`);
     const first = headers.get(lower);
     if (first !== undefined)
       report.error(at, `${quote(mapping.header)} is already set by claimToHeaders[${first}]`);
@@ -127,9 +131,7 @@ function checkProvider(provider: Provider, path: FieldPath, report: ProblemRepor
 }
 
 /** What is wrong with one inline JWK, if anything; `field` narrows the path when one member is at fault. */
-function localKeyProblem(
-  key: Record<string, unknown> & { kty: string },
-): { field?: string; message: string } | undefined {
+function localKeyProblem(key: Record<string, unknown>): { field?: string; message: string } | undefined {
   if (key.kty === "oct") {
     return {
       field: "kty",
@@ -147,10 +149,30 @@ function localKeyProblem(
   }
   if (key.kid !== undefined && typeof key.kid !== "string")
     return { field: "kid", message: "must be a string" };
-  if (algorithmsForJwk(key).length === 0) {
+  if (algorithmsForJwk(key as JWK).length === 0) {
     return {
       message: "is not a public signing key Gatehouse verifies (RSA, EC P-256/P-384/P-521, OKP Ed25519)",
     };
   }
   return undefined;
+}
+
+function checkRuleAuth(auth: Salvaged<Auth>, view: TableView, path: FieldPath, report: ProblemReport): void {
+  const provider = view.providers.get(auth.provider);
+  if (
+    provider &&
+    !view.incomplete(provider) &&
+    !view.incomplete(auth) &&
+    !provider.audiences?.length &&
+    !auth.audiences?.length
+  ) {
+    report.warn(
+      [...path, "audiences"],
+      "not set here nor on the provider: a token minted for any other service of this issuer opens this one",
+    );
+  }
+  auth.requiredScopes?.forEach((scope, i) => {
+    if (scope !== undefined && /\s/.test(scope))
+      report.error([...path, "requiredScopes", i], "a scope cannot contain whitespace");
+  });
 }

@@ -35,11 +35,12 @@ export function checkNamesAndReferences(view: TableView, report: ProblemReport):
       }
 
       rule.backendRefs?.forEach((ref, i) => {
-        if (!view.clusters.has(ref.name))
+        if (ref && !view.clusters.has(ref.name)) {
           report.error([...rulePath, "backendRefs", i, "name"], `no cluster ${quote(ref.name)}`);
+        }
       });
       rule.filters?.forEach((filter, i) => {
-        if (filter.type !== "RequestMirror") return;
+        if (filter?.type !== "RequestMirror") return;
         const name = filter.requestMirror.backendRef.name;
         if (!view.clusters.has(name)) {
           report.error(
@@ -49,24 +50,23 @@ export function checkNamesAndReferences(view: TableView, report: ProblemReport):
         }
       });
 
-      if (rule.auth) {
-        const authPath: FieldPath = [...rulePath, "auth"];
-        if (!view.providers.has(rule.auth.provider)) {
-          report.error([...authPath, "provider"], `no provider ${quote(rule.auth.provider)}`);
-          return;
-        }
-        const accepted = view.providers.get(rule.auth.provider)?.audiences;
-        if (!accepted || accepted.length === 0) return;
-        rule.auth.audiences?.forEach((audience, i) => {
-          if (!accepted.includes(audience)) {
-            report.error(
-              [...authPath, "audiences", i],
-              `${quote(audience)} is not an audience of provider ${quote(rule.auth!.provider)} ` +
-                `(${accepted.map(quote).join(", ")}): a rule's audiences can only narrow its provider's`,
-            );
-          }
-        });
+      const auth = rule.auth;
+      if (!auth) return;
+      if (!view.providers.has(auth.provider)) {
+        report.error([...rulePath, "auth", "provider"], `no provider ${quote(auth.provider)}`);
+        return;
       }
+      const accepted = view.providers.get(auth.provider)?.audiences;
+      if (!accepted || accepted.length === 0 || view.incomplete(accepted)) return;
+      auth.audiences?.forEach((audience, i) => {
+        if (audience !== undefined && !accepted.includes(audience)) {
+          report.error(
+            [...rulePath, "auth", "audiences", i],
+            `${quote(audience)} is not an audience of provider ${quote(auth.provider)} ` +
+              `(${accepted.map((a) => quote(a ?? "")).join(", ")}): a rule's audiences can only narrow its provider's`,
+          );
+        }
+      });
     });
   }
 }

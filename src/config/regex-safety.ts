@@ -580,7 +580,7 @@ function cannotFail(items: Node[], j: number): boolean {
 }
 
 function describe(node: Node): string {
-  if (node.kind === "repeat" || node.kind === "alt") return node.source;
-  const loop = repeatsIn(node).find(isLoop);
-  return loop ? loop.source : "…";
+  const loop = node.kind === "repeat" || node.kind === "alt" ? node : repeatsIn(node).find(isLoop);
+  const source = loop ? loop.source : "…";
+  return source.length > 40 ? `${source.slice(0, 39)}…` : source;
 }

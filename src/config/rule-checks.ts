@@ -13,23 +13,31 @@ import {
   HEADER_VALUE_PATTERN,
   type HeaderModifier,
   type Match,
+  type PathModifier,
   type Rule,
 } from "./schema.ts";
-import type { TableView } from "./table-view.ts";
+import type { Salvaged, TableView } from "./table-view.ts";
+
+type CorsPolicy = Extract<Filter, { type: "CORS" }>["cors"];
 
 export function checkRoutes(view: TableView, report: ProblemReport): void {
   for (const route of view.routes) {
     const routePath: FieldPath = ["routes", route.index];
-    checkRouteHostnames(route.hostnames ?? [], [...routePath, "hostnames"], report);
+    checkRouteHostnames(route.hostnames, [...routePath, "hostnames"], report);
     route.rules.forEach((rule, i) => {
-      if (rule) checkRule(rule, [...routePath, "rules", i], report);
+      if (rule) checkRule(rule, view, [...routePath, "rules", i], report);
     });
   }
 }
 
-function checkRouteHostnames(hostnames: readonly string[], path: FieldPath, report: ProblemReport): void {
+function checkRouteHostnames(
+  hostnames: readonly (string | undefined)[],
+  path: FieldPath,
+  report: ProblemReport,
+): void {
   const seen = new Set<string>();
   hostnames.forEach((hostname, i) => {
+    if (hostname === undefined) return;
     const problem = hostnameProblem(hostname, { wildcard: true });
     if (problem) report.error([...path, i], `${quote(hostname)} ${problem}`);
     const key = hostname.toLowerCase();
@@ -38,19 +46,19 @@ function checkRouteHostnames(hostnames: readonly string[], path: FieldPath, repo
   });
 }
 
-function checkRule(rule: Rule, path: FieldPath, report: ProblemReport): void {
+function checkRule(rule: Salvaged<Rule>, view: TableView, path: FieldPath, report: ProblemReport): void {
   rule.matches?.forEach((match, i) => {
-    checkMatch(match, [...path, "matches", i], report);
+    if (match) checkMatch(match, [...path, "matches", i], report);
   });
-  checkFilters(rule, path, report);
-  checkBackends(rule, path, report);
+  checkFilters(rule, view, path, report);
+  checkBackends(rule, view, path, report);
   checkTimeouts(rule, path, report);
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Matches
 
-function checkMatch(match: Match, path: FieldPath, report: ProblemReport): void {
+function checkMatch(match: Salvaged<Match>, path: FieldPath, report: ProblemReport): void {
   if (match.path) {
     const valuePath = [...path, "path", "value"];
     if (match.path.type === "RegularExpression") {
@@ -64,6 +72,7 @@ function checkMatch(match: Match, path: FieldPath, report: ProblemReport): void 
 
   const headerNames = new Set<string>();
   match.headers?.forEach((header, i) => {
+    if (!header) return;
     const headerPath = [...path, "headers", i];
     const name = header.name.toLowerCase();
     if (headerNames.has(name))
@@ -82,6 +91,7 @@ function checkMatch(match: Match, path: FieldPath, report: ProblemReport): void 
 
   const paramNames = new Set<string>();
   match.queryParams?.forEach((param, i) => {
+    if (!param) return;
     const paramPath = [...path, "queryParams", i];
     if (paramNames.has(param.name))
       report.error(
@@ -106,6 +116,9 @@ export function pathValueProblem(value: string): string | undefined {
   if (!value.startsWith("/")) return 'must start with "/"';
   if (value.includes("?")) return 'must not contain "?" (match query parameters with queryParams)';
   if (value.includes("#")) return 'must not contain "#"';
+  if (/[^A-Za-z0-9\-._~!$&'()*+,;=:@/%]/.test(value)) {
+    return "has characters a normalised path holds only percent-encoded (write %20 for a space, UTF-8 bytes as %XX)";
+  }
   if (/\/\/|(^|\/)\.{1,2}(\/|$)/.test(value))
     return 'must be a normalised path (no "//", "." or ".." segments)';
   return undefined;
@@ -136,10 +149,25 @@ const MANAGED_REQUEST_HEADERS = new Set([
 ]);
 const MANAGED_RESPONSE_HEADERS = MANAGED_REQUEST_HEADERS;
 
-function checkFilters(rule: Rule, rulePath: FieldPath, report: ProblemReport): void {
+function checkFilters(
+  rule: Salvaged<Rule>,
+  view: TableView,
+  rulePath: FieldPath,
+  report: ProblemReport,
+): void {
   const filters = rule.filters ?? [];
   const seen = new Map<Filter["type"], number>();
+  let conflictReported = false;
+  const conflict = (i: number) => {
+    if (conflictReported) return;
+    conflictReported = true;
+    report.error(
+      [...rulePath, "filters", i, "type"],
+      "a rule cannot both redirect (RequestRedirect) and rewrite (URLRewrite)",
+    );
+  };
   filters.forEach((filter, i) => {
+    if (!filter) return;
     const path: FieldPath = [...rulePath, "filters", i];
     const first = seen.get(filter.type);
     if (first !== undefined && ONCE_PER_RULE.has(filter.type)) {
@@ -170,16 +198,12 @@ function checkFilters(rule: Rule, rulePath: FieldPath, report: ProblemReport): v
       case "URLRewrite": {
         const rewrite = filter.urlRewrite;
         const at: FieldPath = [...path, "urlRewrite"];
-        if (rewrite.hostname === undefined && rewrite.path === undefined)
+        if (rewrite.hostname === undefined && rewrite.path === undefined && !view.incomplete(rewrite)) {
           report.error(at, "must set hostname or path");
+        }
         if (rewrite.hostname !== undefined) checkPlainHostname(rewrite.hostname, [...at, "hostname"], report);
         if (rewrite.path) checkPathModifier(rule, rewrite.path, [...at, "path"], report);
-        if (seen.has("RequestRedirect")) {
-          report.error(
-            [...path, "type"],
-            "a rule cannot both redirect (RequestRedirect) and rewrite (URLRewrite)",
-          );
-        }
+        if (seen.has("RequestRedirect")) conflict(i);
         break;
       }
       case "RequestRedirect": {
@@ -188,12 +212,7 @@ function checkFilters(rule: Rule, rulePath: FieldPath, report: ProblemReport): v
         if (redirect.hostname !== undefined)
           checkPlainHostname(redirect.hostname, [...at, "hostname"], report);
         if (redirect.path) checkPathModifier(rule, redirect.path, [...at, "path"], report);
-        if (seen.get("URLRewrite") !== undefined && seen.get("URLRewrite")! < i) {
-          report.error(
-            [...path, "type"],
-            "a rule cannot both redirect (RequestRedirect) and rewrite (URLRewrite)",
-          );
-        }
+        if ((seen.get("URLRewrite") ?? i) < i) conflict(i);
         break;
       }
       case "CORS":
@@ -206,7 +225,7 @@ function checkFilters(rule: Rule, rulePath: FieldPath, report: ProblemReport): v
 }
 
 function checkHeaderModifier(
-  modifier: HeaderModifier,
+  modifier: Salvaged<HeaderModifier>,
   path: FieldPath,
   side: "request" | "response",
   report: ProblemReport,
@@ -223,6 +242,7 @@ function checkHeaderModifier(
   for (const list of ["set", "add"] as const) {
     const names = new Set<string>();
     modifier[list]?.forEach((header, i) => {
+      if (!header) return;
       const at = [...path, list, i, "name"];
       checkName(header.name, at);
       if (names.has(header.name.toLowerCase())) report.error(at, `${quote(header.name)} is listed twice`);
@@ -231,6 +251,7 @@ function checkHeaderModifier(
   }
   const removed = new Set<string>();
   modifier.remove?.forEach((name, i) => {
+    if (name === undefined) return;
     checkName(name, [...path, "remove", i]);
     if (removed.has(name.toLowerCase()))
       report.error([...path, "remove", i], `${quote(name)} is listed twice`);
@@ -244,8 +265,8 @@ function checkPlainHostname(hostname: string, path: FieldPath, report: ProblemRe
 }
 
 function checkPathModifier(
-  rule: Rule,
-  modifier: NonNullable<Extract<Filter, { type: "URLRewrite" }>["urlRewrite"]["path"]>,
+  rule: Salvaged<Rule>,
+  modifier: Salvaged<PathModifier>,
   path: FieldPath,
   report: ProblemReport,
 ): void {
@@ -257,13 +278,14 @@ function checkPathModifier(
   const problem = pathValueProblem(modifier.replacePrefixMatch);
   if (problem) report.error([...path, "replacePrefixMatch"], problem);
   // Only a prefix match says which part of the path to replace.
-  const offending = (rule.matches ?? []).findIndex(
-    (match) => (match.path?.type ?? "PathPrefix") !== "PathPrefix",
+  const matches = rule.matches ?? [];
+  const offending = matches.findIndex(
+    (match) => match !== undefined && (match.path?.type ?? "PathPrefix") !== "PathPrefix",
   );
   if (offending >= 0) {
     report.error(
       path,
-      `ReplacePrefixMatch needs every match of the rule to be a PathPrefix match (matches[${offending}] is ${rule.matches![offending]!.path!.type})`,
+      `ReplacePrefixMatch needs every match of the rule to be a PathPrefix match (matches[${offending}] is ${matches[offending]?.path?.type})`,
     );
   }
 }
@@ -271,12 +293,9 @@ function checkPathModifier(
 // An origin as browsers send it, optionally with a wildcard first label (Gateway API CORS).
 const CORS_ORIGIN = /^https?:\/\/(\*\.)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?$/;
 
-function checkCors(
-  cors: Extract<Filter, { type: "CORS" }>["cors"],
-  path: FieldPath,
-  report: ProblemReport,
-): void {
+function checkCors(cors: Salvaged<CorsPolicy>, path: FieldPath, report: ProblemReport): void {
   cors.allowOrigins?.forEach((origin, i) => {
+    if (origin === undefined) return;
     if (origin !== "*" && !CORS_ORIGIN.test(origin)) {
       report.error(
         [...path, "allowOrigins", i],
@@ -285,12 +304,12 @@ function checkCors(
     }
   });
   cors.allowMethods?.forEach((method, i) => {
-    if (method !== "*" && !HEADER_NAME_PATTERN.test(method))
+    if (method !== undefined && method !== "*" && !HEADER_NAME_PATTERN.test(method))
       report.error([...path, "allowMethods", i], `${quote(method)} is not an HTTP method`);
   });
   for (const list of ["allowHeaders", "exposeHeaders"] as const) {
     cors[list]?.forEach((name, i) => {
-      if (name !== "*" && !HEADER_NAME_PATTERN.test(name))
+      if (name !== undefined && name !== "*" && !HEADER_NAME_PATTERN.test(name))
         report.error([...path, list, i], `${quote(name)} is not a valid HTTP header name`);
     });
   }
@@ -299,8 +318,8 @@ function checkCors(
 // ---------------------------------------------------------------------------------------------------
 // Backends and timeouts
 
-function checkBackends(rule: Rule, path: FieldPath, report: ProblemReport): void {
-  const redirects = rule.filters?.some((filter) => filter.type === "RequestRedirect") ?? false;
+function checkBackends(rule: Salvaged<Rule>, view: TableView, path: FieldPath, report: ProblemReport): void {
+  const redirects = rule.filters?.some((filter) => filter?.type === "RequestRedirect") ?? false;
   const refs = rule.backendRefs ?? [];
   if (redirects) {
     // Decided: an error, not a warning. The redirect answers at the edge, so backends listed beside it
@@ -315,6 +334,7 @@ function checkBackends(rule: Rule, path: FieldPath, report: ProblemReport): void
   }
   const names = new Map<string, number>();
   refs.forEach((ref, i) => {
+    if (!ref) return;
     const first = names.get(ref.name);
     if (first !== undefined)
       report.error(
@@ -323,9 +343,11 @@ function checkBackends(rule: Rule, path: FieldPath, report: ProblemReport): void
       );
     else names.set(ref.name, i);
   });
+  // A warning is a conclusion from what the rule lacks: not drawn where malformed parts were dropped.
+  if (view.incomplete(rule)) return;
   if (refs.length === 0) {
     report.warn(path, "has no backendRefs and no RequestRedirect: every request it matches is answered 500");
-  } else if (refs.every((ref) => ref.weight === 0)) {
+  } else if (refs.every((ref) => ref?.weight === 0)) {
     report.warn(
       [...path, "backendRefs"],
       "every backendRef has weight 0: every request the rule matches is answered 500",
@@ -333,7 +355,7 @@ function checkBackends(rule: Rule, path: FieldPath, report: ProblemReport): void
   }
 }
 
-function checkTimeouts(rule: Rule, path: FieldPath, report: ProblemReport): void {
+function checkTimeouts(rule: Salvaged<Rule>, path: FieldPath, report: ProblemReport): void {
   const request = rule.timeouts?.request;
   const backendRequest = rule.timeouts?.backendRequest;
   if (request === undefined || backendRequest === undefined) return;

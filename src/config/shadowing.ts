@@ -11,7 +11,7 @@
  */
 import { formatPath, type ProblemReport } from "./problems.ts";
 import type { Match } from "./schema.ts";
-import type { TableView } from "./table-view.ts";
+import type { Salvaged, TableView } from "./table-view.ts";
 
 interface Entry {
   readonly route: number;
@@ -28,11 +28,14 @@ export function checkShadowedRules(view: TableView, report: ProblemReport): void
   const shadowedBy = new Map<string, (string | undefined)[]>();
 
   for (const route of view.routes) {
-    if (!route.hostnames) continue;
-    const hostnames = new Set(route.hostnames.map((h) => h.toLowerCase()));
+    // Only what is known in full can be said never to win (or to take another's requests).
+    if (!route.hostnamesComplete) continue;
+    const hostnames = new Set(route.hostnames.map((h) => (h ?? "").toLowerCase()));
     route.rules.forEach((rule, ruleIndex) => {
-      if (!rule) return;
-      const matches: readonly (Match | undefined)[] = rule.matches?.length ? rule.matches : [undefined];
+      if (!rule || view.incomplete(rule)) return;
+      const matches: readonly (Salvaged<Match> | undefined)[] = rule.matches?.length
+        ? rule.matches
+        : [undefined];
       const verdicts: (string | undefined)[] = [];
       matches.forEach((match, matchIndex) => {
         const entry: Entry = { route: route.index, rule: ruleIndex, match: matchIndex, hostnames };
@@ -88,16 +91,16 @@ function coversHosts(earlier: Entry, later: Entry): boolean {
 }
 
 /** Everything precedence and matching look at, in a canonical form. */
-function matchKey(match: Match | undefined): string {
+function matchKey(match: Salvaged<Match> | undefined): string {
   const type = match?.path?.type ?? "PathPrefix";
   let value = match?.path?.value ?? "/";
   // A trailing slash in a prefix is ignored (`/abc/` is `/abc`).
   if (type === "PathPrefix" && value.length > 1) value = value.replace(/\/+$/, "") || "/";
   const headers = (match?.headers ?? [])
-    .map((h) => [h.name.toLowerCase(), h.type, h.value])
+    .map((h) => [h!.name.toLowerCase(), h!.type, h!.value])
     .sort((a, b) => compare(a.join("\0"), b.join("\0")));
   const query = (match?.queryParams ?? [])
-    .map((q) => [q.name, q.type, q.value])
+    .map((q) => [q!.name, q!.type, q!.value])
     .sort((a, b) => compare(a.join("\0"), b.join("\0")));
   return JSON.stringify([type, value, match?.method ?? "", headers, query]);
 }

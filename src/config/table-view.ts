@@ -1,36 +1,56 @@
 /**
  * The parts of a table that are well-shaped, for the checks beyond shapes.
  *
- * Validation reports every problem at once, so a table with one malformed rule must still have its other
- * rules' references, regexes and shadowing checked. When the whole table parses, the view is the table;
- * otherwise each provider, cluster and rule is parsed on its own and the ones that fail are left out (zod
- * already reported them), while their names still count as defined.
+ * Validation reports every problem at once, so a rule with one malformed header must still have its
+ * regexes, references and filters checked. When the whole table parses, the view is the table. When it
+ * does not, the input is salvaged part by part with the same schemas:
+ *
+ * - a list keeps its well-shaped items, and a malformed item becomes a hole (`undefined`) at its index,
+ *   so every path the checks report still points at the right place;
+ * - a mapping keeps its well-shaped fields; a malformed optional field is left out (or takes its default),
+ *   a malformed required one makes the whole mapping a hole. The table and its routes are never holes:
+ *   a route with a malformed id still has its rules checked.
+ *
+ * Every mapping or list rebuilt this way is *incomplete*: something in it was dropped, so a check must not
+ * conclude anything from what is absent there (no "has no backendRefs" warning for a rule whose
+ * backendRefs were malformed). Zod has already reported whatever was dropped.
  */
+import type { z } from "zod";
 import {
   type Cluster,
-  ClusterSchema,
   type Provider,
-  ProviderSchema,
+  RouteSchema,
   type RouteTable,
+  RouteTableSchema,
   type Rule,
-  RuleSchema,
 } from "./schema.ts";
+
+/** `T` as salvage returns it: list items may be holes. */
+export type Salvaged<T> = T extends readonly (infer E)[]
+  ? readonly (Salvaged<E> | undefined)[]
+  : T extends object
+    ? { readonly [K in keyof T]: Salvaged<T[K]> }
+    : T;
 
 export interface RouteView {
   readonly index: number;
   /** Undefined when the id itself is malformed. */
   readonly id: string | undefined;
-  /** Undefined when the list itself is malformed (the route then takes part in no host-based check). */
-  readonly hostnames: readonly string[] | undefined;
-  /** Same indexes as the table's rules; undefined where a rule is malformed. */
-  readonly rules: readonly (Rule | undefined)[];
+  /** Omitted hostnames are `[]`. */
+  readonly hostnames: readonly (string | undefined)[];
+  /** False when the list was malformed somewhere: host-based conclusions are then not drawn. */
+  readonly hostnamesComplete: boolean;
+  /** Same indexes as the table's rules; undefined where a rule is malformed beyond salvage. */
+  readonly rules: readonly (Salvaged<Rule> | undefined)[];
 }
 
 export interface TableView {
-  /** Every provider name in the table; the value is undefined where the provider is malformed. */
-  readonly providers: ReadonlyMap<string, Provider | undefined>;
-  readonly clusters: ReadonlyMap<string, Cluster | undefined>;
+  /** Every provider name in the table; the value is undefined where the provider could not be salvaged. */
+  readonly providers: ReadonlyMap<string, Salvaged<Provider> | undefined>;
+  readonly clusters: ReadonlyMap<string, Salvaged<Cluster> | undefined>;
   readonly routes: readonly RouteView[];
+  /** True for a part rebuilt around shape problems: absence there proves nothing. */
+  incomplete(part: object): boolean;
 }
 
 export function viewOfTable(table: RouteTable): TableView {
@@ -41,45 +61,136 @@ export function viewOfTable(table: RouteTable): TableView {
       index,
       id: route.id,
       hostnames: route.hostnames ?? [],
+      hostnamesComplete: true,
       rules: route.rules,
     })),
+    incomplete: () => false,
   };
 }
 
 /** Best effort over input that failed the schema somewhere. */
 export function salvageView(input: unknown): TableView {
-  if (!isRecord(input)) return { providers: new Map(), clusters: new Map(), routes: [] };
+  const rebuilt = new WeakSet<object>();
+  const root = salvage(RouteTableSchema, input, rebuilt);
+  const table = (root === HOLE ? {} : root) as Partial<Salvaged<RouteTable>>;
+  const routes = (table.routes ?? []).flatMap((route, index): RouteView[] => {
+    if (!route) return [];
+    const hostnames = route.hostnames ?? [];
+    return [
+      {
+        index,
+        id: route.id,
+        hostnames,
+        hostnamesComplete: !rebuilt.has(hostnames),
+        rules: route.rules ?? [],
+      },
+    ];
+  });
   return {
-    providers: salvageRecord(input.providers, (value) => ProviderSchema.safeParse(value).data),
-    clusters: salvageRecord(input.clusters, (value) => ClusterSchema.safeParse(value).data),
-    routes: Array.isArray(input.routes) ? input.routes.map(salvageRoute) : [],
+    providers: new Map(Object.entries(table.providers ?? {})),
+    clusters: new Map(Object.entries(table.clusters ?? {})),
+    routes,
+    incomplete: (part) => rebuilt.has(part),
   };
 }
 
-function salvageRecord<T>(
-  raw: unknown,
-  parse: (value: unknown) => T | undefined,
-): Map<string, T | undefined> {
-  const out = new Map<string, T | undefined>();
-  if (!isRecord(raw)) return out;
-  for (const [name, value] of Object.entries(raw)) out.set(name, parse(value));
-  return out;
+// ---------------------------------------------------------------------------------------------------
+
+const HOLE = Symbol("hole");
+
+/** Mappings that are never holes: a malformed required field is left out instead. */
+const NEVER_HOLES: ReadonlySet<z.ZodType> = new Set<z.ZodType>([RouteTableSchema, RouteSchema]);
+
+interface Def {
+  type: string;
+  shape?: Record<string, z.ZodType>;
+  innerType?: z.ZodType;
+  element?: z.ZodType;
+  valueType?: z.ZodType;
+  options?: z.ZodType[];
+  discriminator?: string;
+  in?: z.ZodType;
 }
 
-function salvageRoute(raw: unknown, index: number): RouteView {
-  if (!isRecord(raw)) return { index, id: undefined, hostnames: undefined, rules: [] };
-  const hostnames =
-    raw.hostnames === undefined
-      ? []
-      : Array.isArray(raw.hostnames) && raw.hostnames.every((h) => typeof h === "string")
-        ? (raw.hostnames as string[])
-        : undefined;
-  return {
-    index,
-    id: typeof raw.id === "string" ? raw.id : undefined,
-    hostnames,
-    rules: Array.isArray(raw.rules) ? raw.rules.map((rule) => RuleSchema.safeParse(rule).data) : [],
-  };
+function def(schema: z.ZodType): Def {
+  return (schema as unknown as { _zod: { def: Def } })._zod.def;
+}
+
+/** The well-shaped part of `input` under `schema`, or HOLE. Rebuilt containers are added to `rebuilt`. */
+function salvage(schema: z.ZodType, input: unknown, rebuilt: WeakSet<object>): unknown {
+  const direct = schema.safeParse(input);
+  if (direct.success) return direct.data;
+  const target = unwrap(schema, input);
+  if (!target) return HOLE;
+  const d = def(target);
+
+  if (d.type === "array" && Array.isArray(input)) {
+    const items = input.map((item) => {
+      const value = salvage(d.element!, item, rebuilt);
+      return value === HOLE ? undefined : value;
+    });
+    rebuilt.add(items);
+    return items;
+  }
+  if (d.type === "record" && isRecord(input)) {
+    const entries: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(input)) {
+      const salvaged = salvage(d.valueType!, value, rebuilt);
+      entries[key] = salvaged === HOLE ? undefined : salvaged;
+    }
+    rebuilt.add(entries);
+    return entries;
+  }
+  if (d.type === "object" && isRecord(input)) {
+    const fields: Record<string, unknown> = {};
+    for (const [key, field] of Object.entries(d.shape ?? {})) {
+      const parsed = field.safeParse(input[key]);
+      if (parsed.success) {
+        if (parsed.data !== undefined) fields[key] = parsed.data;
+        continue;
+      }
+      const salvaged = salvage(field, input[key], rebuilt);
+      if (salvaged !== HOLE) {
+        fields[key] = salvaged;
+        continue;
+      }
+      const absent = field.safeParse(undefined);
+      if (absent.success) {
+        if (absent.data !== undefined) fields[key] = absent.data;
+      } else if (!NEVER_HOLES.has(target)) {
+        return HOLE;
+      }
+    }
+    rebuilt.add(fields);
+    return fields;
+  }
+  return HOLE;
+}
+
+/** Through optional/default/nullable/pipe wrappers, and to the union branch the input names. */
+function unwrap(schema: z.ZodType, input: unknown): z.ZodType | undefined {
+  for (let depth = 0; depth < 32; depth++) {
+    const d = def(schema);
+    if (
+      d.innerType &&
+      ["optional", "default", "nullable", "readonly", "prefault", "catch"].includes(d.type)
+    ) {
+      schema = d.innerType;
+    } else if (d.type === "pipe" && d.in) {
+      schema = d.in;
+    } else if (d.type === "union" && d.discriminator && isRecord(input)) {
+      const tag = input[d.discriminator];
+      const branch = d.options?.find((option) => {
+        const literal = def(option).shape?.[d.discriminator!];
+        return literal?.safeParse(tag).success === true;
+      });
+      if (!branch) return undefined;
+      schema = branch;
+    } else {
+      return d.type === "union" ? undefined : schema;
+    }
+  }
+  return undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

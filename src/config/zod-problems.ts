@@ -21,6 +21,10 @@ export function readableMessage(issue: RawIssue): string {
       return `must be ${expectedKind(issue.expected)}, not ${kindOf(issue.input)}`;
     case "invalid_value":
       if (issue.input === undefined) return "required";
+      // `minVersion: 1.2` is a number in YAML; the field wants the text "1.2".
+      if (typeof issue.input === "number" && issue.values.includes(String(issue.input))) {
+        return `must be the string "${issue.input}" (quote it: YAML reads ${issue.input} as a number)`;
+      }
       return issue.values.length === 1
         ? `must be ${literal(issue.values[0])}`
         : `must be one of ${issue.values.map(literal).join(", ")}`;
