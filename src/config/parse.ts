@@ -3,15 +3,17 @@
  * reports positions the same way. Only data comes out: no custom tags, no type coercion beyond YAML's
  * core scalars, duplicate keys refused, and alias expansion bounded (no "billion laughs").
  */
-import { parseDocument } from "yaml";
+import { type Document, LineCounter, parseDocument, visit } from "yaml";
 
 /** Parse a route table file's text. Throws an `Error` naming the line and column of the first problem. */
 export function parseRouteTableText(text: string): unknown {
+  const lineCounter = new LineCounter();
   const document = parseDocument(text, {
     schema: "core",
     uniqueKeys: true,
     prettyErrors: true,
     strict: true,
+    lineCounter,
   });
   const problem = document.errors[0] ?? document.warnings[0];
   if (problem) {
@@ -19,8 +21,27 @@ export function parseRouteTableText(text: string): unknown {
     const where = at ? `line ${at.line}, column ${at.col}: ` : "";
     throw new Error(`${where}${describe(problem.code, problem.message)}`);
   }
+  if (document.contents === null) throw new Error("is empty (a route table starts with `version: 1`)");
+  // The parser accepts an alias whose anchor is missing; `toJS` would refuse it without a position.
+  const alias = firstUnresolvedAlias(document);
+  if (alias) {
+    const { line, col } = lineCounter.linePos(alias.offset);
+    throw new Error(`line ${line}, column ${col}: no anchor "&${alias.name}" before this alias`);
+  }
   // `maxAliasCount` bounds how far aliases may expand: a few kilobytes must not become gigabytes.
   return document.toJS({ maxAliasCount: 100 });
+}
+
+function firstUnresolvedAlias(document: Document): { name: string; offset: number } | undefined {
+  let found: { name: string; offset: number } | undefined;
+  visit(document, {
+    Alias(_, node) {
+      if (node.resolve(document) !== undefined) return undefined;
+      found = { name: node.source, offset: node.range?.[0] ?? 0 };
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
 function describe(code: string, pretty: string): string {

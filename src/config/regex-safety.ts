@@ -549,7 +549,14 @@ function checkSequence(items: Node[], context: RegexContext, topLevel: boolean):
     const first = loopChars(items[i]!);
     for (let j = i + 1; j < items.length; j++) {
       const second = loopChars(items[j]!);
-      const shared = intersect(first, second);
+      const candidates = intersect(first, second);
+      if (candidates.length === 0) continue;
+      // Only the loops that can end where items[i] ends and begin where items[j] begins meet:
+      // in `[0-9]+(/items/[0-9]+)?` the "/items/" inside the group keeps the two digit loops apart.
+      const shared = intersect(
+        edgeLoopChars(items[i]!, "end", candidates),
+        edgeLoopChars(items[j]!, "start", candidates),
+      );
       if (shared.length === 0) continue;
       const between = items.slice(i + 1, j);
       const separated = between.some(
@@ -562,6 +569,33 @@ function checkSequence(items: Node[], context: RegexContext, topLevel: boolean):
           "text one after the other (quadratic backtracking); make them exclusive, e.g. [^/]* for one path segment",
       );
     }
+  }
+}
+
+/**
+ * Characters of the unbounded loops in `node` that can reach its `side` (start or end) without crossing
+ * a part that must consume a character outside `chars`: such a part keeps the loop away from whatever
+ * lies beyond that side.
+ */
+function edgeLoopChars(node: Node, side: "start" | "end", chars: CharSet): CharSet {
+  switch (node.kind) {
+    case "chars":
+    case "assert":
+    case "look":
+      return EMPTY;
+    case "seq": {
+      const items = side === "start" ? node.items : [...node.items].reverse();
+      const sets: CharSet[] = [];
+      for (const item of items) {
+        sets.push(edgeLoopChars(item, side, chars));
+        if (!nullable(item) && intersect(allChars(item), chars).length === 0) break;
+      }
+      return union(...sets);
+    }
+    case "alt":
+      return union(...node.options.map((option) => edgeLoopChars(option, side, chars)));
+    case "repeat":
+      return isLoop(node) ? allChars(node.body) : edgeLoopChars(node.body, side, chars);
   }
 }
 
