@@ -96,6 +96,7 @@ const DESCRIPTIONS: Readonly<Record<string, string>> = {
 /** The JSON Schema of a route table file, as committed in `schema/route-table.schema.json`. */
 export function routeTableJsonSchema(): JsonSchema {
   const schema = z.toJSONSchema(RouteTableSchema, { target: "draft-7", io: "input" }) as JsonSchema;
+  dropNonStandardFormats(schema);
   const used = new Set<string>();
   describe(schema, "", used);
   const unused = Object.keys(DESCRIPTIONS).filter((path) => !used.has(path));
@@ -123,6 +124,38 @@ function describe(node: unknown, path: string, used: Set<string>, isBranch = fal
   for (const branches of [schema.anyOf, schema.oneOf]) {
     if (Array.isArray(branches)) for (const branch of branches) describe(branch, path, used, true);
   }
+}
+
+/** draft-07's formats; zod also writes its own (`starts_with`), which strict validators reject. */
+const STANDARD_FORMATS = new Set([
+  "date-time",
+  "date",
+  "time",
+  "email",
+  "idn-email",
+  "hostname",
+  "idn-hostname",
+  "ipv4",
+  "ipv6",
+  "uri",
+  "uri-reference",
+  "iri",
+  "iri-reference",
+  "uri-template",
+  "json-pointer",
+  "relative-json-pointer",
+  "regex",
+]);
+
+/** In place. A dropped format loses nothing: zod writes the same rule as a `pattern` beside it. */
+function dropNonStandardFormats(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const item of node) dropNonStandardFormats(item);
+    return;
+  }
+  if (!isObject(node)) return;
+  if (typeof node.format === "string" && !STANDARD_FORMATS.has(node.format)) delete node.format;
+  for (const child of Object.values(node)) dropNonStandardFormats(child);
 }
 
 function isObject(value: unknown): value is JsonSchema {
