@@ -10,7 +10,13 @@ import { z } from "zod";
 /** Gateway API Duration: `1h`, `30s`, `100ms`, `1m30s`; `0s` disables where the field allows it. */
 export const DURATION_PATTERN = /^([0-9]{1,5}(h|m|s|ms)){1,4}$/;
 const duration = z
-  .string()
+  .string({
+    // YAML reads `timeout: 10` as a number: say what is missing rather than "must be a string".
+    error: (issue) =>
+      typeof issue.input === "number"
+        ? `must be a duration with its unit, such as "${issue.input}s" (not the number ${issue.input})`
+        : undefined,
+  })
   .regex(DURATION_PATTERN, { message: 'is not a duration (for example "30s", "100ms", "1h30m")' });
 
 /** RFC 7230 token: what a header name may be. */
