@@ -5,6 +5,7 @@ import { env } from "cloudflare:workers";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { handleAdmin } from "../../src/admin/index.ts";
 import type { Env } from "../../src/gateway/env.ts";
+import { jwks, makeKey, mint } from "../auth/tokens.ts";
 import {
   ADMIN_HOST,
   ADMIN_TOKEN,
@@ -13,7 +14,7 @@ import {
   type StatusBody,
   viaWorker,
 } from "../store/kv-test-helpers.ts";
-import { podUrl } from "../support/origins.ts";
+import { podRequests, podUrl, putJwks, resetPod } from "../support/origins.ts";
 
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
@@ -158,6 +159,74 @@ describe("admin status surface", () => {
     // No external assets of any kind.
     expect(page).not.toMatch(/(src|href)=/);
     expect(page).toMatch(/class="pill (ok|bad|warn|idle)"/);
+  });
+
+  it("cannot be shadowed: exact, wildcard and catch-all routes for the admin host never see its requests", async () => {
+    await resetPod("pod-a");
+    const greedy = (id: string, hostnames?: string[]) => ({
+      id,
+      ...(hostnames ? { hostnames } : {}),
+      rules: [
+        { matches: [{ path: { type: "PathPrefix" as const, value: "/" } }], backendRefs: [{ name: "pods" }] },
+      ],
+    });
+    await publish({
+      version: 1,
+      clusters: { pods: { endpoints: [{ url: podUrl("pod-a") }] } },
+      routes: [greedy("exact", [ADMIN_HOST]), greedy("wildcard", ["*.gatehouse.test"]), greedy("catch-all")],
+    });
+    // The host as clients may spell it: any case, a trailing dot, an explicit port.
+    for (const host of [ADMIN_HOST, ADMIN_HOST.toUpperCase(), `${ADMIN_HOST}.`, `${ADMIN_HOST}:443`]) {
+      for (const path of ["/status", "/", "/anything/else"]) {
+        const anonymous = await viaWorker(`https://${host}${path}`);
+        expect(anonymous.status).toBe(401);
+        expect(((await anonymous.json()) as { error: string }).error).toBe("admin_unauthorized");
+      }
+      const authorised = await viaWorker(`https://${host}/status`, { headers: auth });
+      expect(((await authorised.json()) as StatusBody).state).toBe("serving");
+    }
+    expect(await podRequests("pod-a")).toEqual([]);
+    // The same routes do serve the other hosts they name.
+    const other = await viaWorker("https://other.gatehouse.test/x");
+    expect(other.status).toBe(200);
+    await other.body?.cancel();
+    expect(await podRequests("pod-a")).toHaveLength(1);
+  });
+
+  it("shows a remote key set's state as this isolate sees it: unfetched, then ready with its times", async () => {
+    const key = await makeKey("ES256");
+    const uri = await putJwks(`admin-status-${Date.now()}`, jwks(key), { cacheControl: "max-age=600" });
+    await publish({
+      version: 1,
+      providers: { idp: { issuer: "https://issuer.test/", audiences: ["orders"], remoteJWKS: { uri } } },
+      clusters: { pods: { endpoints: [{ url: podUrl("pod-a") }] } },
+      routes: [
+        {
+          id: "p",
+          hostnames: ["api.test"],
+          rules: [{ backendRefs: [{ name: "pods" }], auth: { provider: "idp" } }],
+        },
+      ],
+    });
+    const providers = async () =>
+      (
+        (await (await viaWorker(`https://${ADMIN_HOST}/status`, { headers: auth })).json()) as {
+          providers: Record<string, unknown>[];
+        }
+      ).providers;
+    expect(await providers()).toEqual([
+      expect.objectContaining({ provider: "idp", kind: "remoteJWKS", state: "unfetched", keys: 0, uri }),
+    ]);
+    // The first protected request makes this isolate fetch the set.
+    const token = await mint(key, { issuer: "https://issuer.test/", audience: "orders" });
+    const served = await viaWorker("https://api.test/", { headers: { authorization: `Bearer ${token}` } });
+    expect(served.status).toBe(200);
+    await served.body?.cancel();
+    const [idp] = await providers();
+    expect(idp).toMatchObject({ kind: "remoteJWKS", state: "ready", keys: 1, algorithms: ["ES256"], uri });
+    const freshFor = Date.parse(idp!.freshUntil as string) - Date.parse(idp!.fetchedAt as string);
+    expect(freshFor).toBe(600_000);
+    expect(idp).not.toHaveProperty("error");
   });
 
   it("answers HEAD without a body", async () => {
