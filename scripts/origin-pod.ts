@@ -10,6 +10,8 @@
  *   /gzip             a gzip-encoded body with Content-Encoding: gzip
  *   /redirect         302 to /elsewhere (the gateway must pass it through, not follow it)
  *   WebSocket (any path): echoes every message; "whoami" answers with the pod name
+ *
+ * Faults, for the tests' control server: `failNext` (answer with a status) and `delayNext` (answer late).
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -21,6 +23,8 @@ export interface RecordedRequest {
   url: string;
   headers: Record<string, string | string[] | undefined>;
   body: string;
+  /** When the request had fully arrived (ms since the epoch): retry backoff is seen from here. */
+  at: number;
 }
 
 export interface OriginPod {
@@ -30,6 +34,8 @@ export interface OriginPod {
   readonly requests: RecordedRequest[];
   /** Answer the next `count` requests with `status` (to provoke retries and ejection). */
   failNext(count: number, status: number): void;
+  /** Hold the answer to the next `count` requests for `ms` milliseconds (a slow pod). */
+  delayNext(count: number, ms: number): void;
   stop(): Promise<void>;
   start(): Promise<void>;
   running(): boolean;
@@ -38,6 +44,7 @@ export interface OriginPod {
 export async function startOriginPod(name: string, port = 0): Promise<OriginPod> {
   const requests: RecordedRequest[] = [];
   let failures: { count: number; status: number } = { count: 0, status: 502 };
+  let delays: { count: number; ms: number } = { count: 0, ms: 0 };
   let server: http.Server | undefined;
   let wss: WebSocketServer | undefined;
   let boundPort = port;
@@ -47,73 +54,84 @@ export async function startOriginPod(name: string, port = 0): Promise<OriginPod>
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const body = Buffer.concat(chunks).toString("utf8");
-      requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body });
-      const url = new URL(req.url ?? "/", "http://pod");
-      const echo = () =>
-        JSON.stringify({ pod: name, method: req.method, url: req.url, headers: req.headers, body });
-      res.setHeader("x-pod", name);
-      if (failures.count > 0) {
-        failures.count--;
-        res.writeHead(failures.status, { "content-type": "application/json" });
-        res.end(echo());
-        return;
-      }
-      if (url.pathname === "/sse") {
-        const count = Number(url.searchParams.get("count") ?? 5);
-        const interval = Number(url.searchParams.get("interval") ?? 200);
-        res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
-        let n = 0;
-        const tick = () => {
-          res.write(`id: ${n}\nevent: tick\ndata: ${JSON.stringify({ pod: name, n })}\n\n`);
-          if (++n >= count) res.end();
-          else timer = setTimeout(tick, interval);
-        };
-        let timer = setTimeout(tick, 0);
+      const at = Date.now();
+      requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body, at });
+      if (delays.count > 0) {
+        delays.count--;
+        const timer = setTimeout(() => respond(req, res, body), delays.ms);
         res.on("close", () => clearTimeout(timer));
         return;
       }
-      if (url.pathname === "/stream") {
-        const count = Number(url.searchParams.get("chunks") ?? 5);
-        const interval = Number(url.searchParams.get("interval") ?? 100);
-        res.writeHead(200, { "content-type": "text/plain" });
-        let n = 0;
-        const timer = setInterval(() => {
-          res.write(`chunk ${n} from ${name}\n`);
-          if (++n >= count) {
-            clearInterval(timer);
-            res.end();
-          }
-        }, interval);
-        res.on("close", () => clearInterval(timer));
-        return;
-      }
-      if (url.pathname.startsWith("/delay/")) {
-        const ms = Number(url.pathname.slice("/delay/".length));
-        const timer = setTimeout(() => {
-          res.writeHead(200, { "content-type": "application/json" });
-          res.end(echo());
-        }, ms);
-        res.on("close", () => clearTimeout(timer));
-        return;
-      }
-      if (url.pathname.startsWith("/status/")) {
-        res.writeHead(Number(url.pathname.slice("/status/".length)), { "content-type": "application/json" });
-        res.end(echo());
-        return;
-      }
-      if (url.pathname === "/gzip") {
-        res.writeHead(200, { "content-type": "text/plain", "content-encoding": "gzip" });
-        res.end(gzipSync(Buffer.from(`compressed hello from ${name}\n`)));
-        return;
-      }
-      if (url.pathname === "/redirect") {
-        res.writeHead(302, { location: "/elsewhere" });
-        res.end();
-        return;
-      }
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(echo());
+      respond(req, res, body);
     });
+  };
+
+  const respond = (req: http.IncomingMessage, res: http.ServerResponse, body: string) => {
+    const url = new URL(req.url ?? "/", "http://pod");
+    const echo = () =>
+      JSON.stringify({ pod: name, method: req.method, url: req.url, headers: req.headers, body });
+    res.setHeader("x-pod", name);
+    if (failures.count > 0) {
+      failures.count--;
+      res.writeHead(failures.status, { "content-type": "application/json" });
+      res.end(echo());
+      return;
+    }
+    if (url.pathname === "/sse") {
+      const count = Number(url.searchParams.get("count") ?? 5);
+      const interval = Number(url.searchParams.get("interval") ?? 200);
+      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+      let n = 0;
+      const tick = () => {
+        res.write(`id: ${n}\nevent: tick\ndata: ${JSON.stringify({ pod: name, n })}\n\n`);
+        if (++n >= count) res.end();
+        else timer = setTimeout(tick, interval);
+      };
+      let timer = setTimeout(tick, 0);
+      res.on("close", () => clearTimeout(timer));
+      return;
+    }
+    if (url.pathname === "/stream") {
+      const count = Number(url.searchParams.get("chunks") ?? 5);
+      const interval = Number(url.searchParams.get("interval") ?? 100);
+      res.writeHead(200, { "content-type": "text/plain" });
+      let n = 0;
+      const timer = setInterval(() => {
+        res.write(`chunk ${n} from ${name}\n`);
+        if (++n >= count) {
+          clearInterval(timer);
+          res.end();
+        }
+      }, interval);
+      res.on("close", () => clearInterval(timer));
+      return;
+    }
+    if (url.pathname.startsWith("/delay/")) {
+      const ms = Number(url.pathname.slice("/delay/".length));
+      const timer = setTimeout(() => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(echo());
+      }, ms);
+      res.on("close", () => clearTimeout(timer));
+      return;
+    }
+    if (url.pathname.startsWith("/status/")) {
+      res.writeHead(Number(url.pathname.slice("/status/".length)), { "content-type": "application/json" });
+      res.end(echo());
+      return;
+    }
+    if (url.pathname === "/gzip") {
+      res.writeHead(200, { "content-type": "text/plain", "content-encoding": "gzip" });
+      res.end(gzipSync(Buffer.from(`compressed hello from ${name}\n`)));
+      return;
+    }
+    if (url.pathname === "/redirect") {
+      res.writeHead(302, { location: "/elsewhere" });
+      res.end();
+      return;
+    }
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(echo());
   };
 
   const start = async () => {
@@ -127,7 +145,13 @@ export async function startOriginPod(name: string, port = 0): Promise<OriginPod>
       });
     });
     server.on("upgrade", (req, socket, head) => {
-      requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: "" });
+      requests.push({
+        method: req.method ?? "",
+        url: req.url ?? "",
+        headers: req.headers,
+        body: "",
+        at: Date.now(),
+      });
       wss!.handleUpgrade(req, socket, head, (ws) => wss!.emit("connection", ws, req));
     });
     await new Promise<void>((resolve, reject) => {
@@ -159,6 +183,9 @@ export async function startOriginPod(name: string, port = 0): Promise<OriginPod>
     requests,
     failNext(count, status) {
       failures = { count, status };
+    },
+    delayNext(count, ms) {
+      delays = { count, ms };
     },
     stop,
     start,

@@ -6,6 +6,7 @@
  *   GET  /pods/NAME/requests          what that pod received since the last reset (JSON array)
  *   POST /pods/NAME/reset             forget recorded requests and pending failures
  *   POST /pods/NAME/fail?count&status answer the next `count` requests with `status`
+ *   POST /pods/NAME/delay?count&ms    hold the answer to the next `count` requests for `ms`
  *   POST /pods/NAME/stop | /start     take the pod off the network, or bring it back on the same port
  *   PUT  /jwks/NAME                   store a JSON document; query: cacheControl, status, delayMs
  *   GET  /jwks/NAME                   serve it as configured (a real JWKS endpoint)
@@ -57,11 +58,18 @@ export default async function setup(project: TestProject) {
           case "reset":
             pod.requests.length = 0;
             pod.failNext(0, 502);
+            pod.delayNext(0, 0);
             return json(200, { ok: true });
           case "fail":
             pod.failNext(
               Number(url.searchParams.get("count") ?? 1),
               Number(url.searchParams.get("status") ?? 502),
+            );
+            return json(200, { ok: true });
+          case "delay":
+            pod.delayNext(
+              Number(url.searchParams.get("count") ?? 1),
+              Number(url.searchParams.get("ms") ?? 0),
             );
             return json(200, { ok: true });
           case "stop":

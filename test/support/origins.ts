@@ -35,6 +35,9 @@ export async function resetAllPods(): Promise<void> {
 export async function failNext(name: PodName, count: number, status = 502): Promise<void> {
   await control(`/pods/${name}/fail?count=${count}&status=${status}`, { method: "POST" });
 }
+export async function delayNext(name: PodName, count: number, ms: number): Promise<void> {
+  await control(`/pods/${name}/delay?count=${count}&ms=${ms}`, { method: "POST" });
+}
 export async function stopPod(name: PodName): Promise<void> {
   await control(`/pods/${name}/stop`, { method: "POST" });
 }
