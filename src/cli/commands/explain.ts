@@ -6,7 +6,7 @@
 import { open } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { z } from "zod";
-import { HEADER_NAME_PATTERN } from "../../config/schema.ts";
+import { HEADER_NAME_PATTERN, HEADER_VALUE_PATTERN } from "../../config/schema.ts";
 import { formatProblem } from "../../config/validate.ts";
 import { issuesToProblems, readableMessage } from "../../config/zod-problems.ts";
 import { type CompiledRouteTable, compileRouteTable } from "../../routing/index.ts";
@@ -83,7 +83,13 @@ function parseRequestArgument(text: string, headerArgs: string[]) {
     const colon = header.indexOf(":");
     const name = colon > 0 ? header.slice(0, colon).trim() : "";
     if (!TOKEN.test(name)) throw new CliUsageError(`-H ${JSON.stringify(header)}: expected "name: value"`);
-    return [name, header.slice(colon + 1).trim()];
+    const value = header.slice(colon + 1).trim();
+    if (!HEADER_VALUE_PATTERN.test(value)) {
+      throw new CliUsageError(
+        `-H ${JSON.stringify(header)}: the value has characters no HTTP header can hold`,
+      );
+    }
+    return [name, value];
   });
   return { method, url, headers };
 }
@@ -91,7 +97,13 @@ function parseRequestArgument(text: string, headerArgs: string[]) {
 const RequestLineSchema = z.strictObject({
   method: z.string().regex(TOKEN, { message: "is not an HTTP method" }),
   url: z.string(),
-  headers: z.record(z.string(), z.string()).optional(),
+  // Checked here, so that a bad header is this line's error in our words, not the Headers class's.
+  headers: z
+    .record(
+      z.string().regex(TOKEN, { message: "is not a valid HTTP header name" }),
+      z.string().regex(HEADER_VALUE_PATTERN, { message: "has characters no HTTP header value can hold" }),
+    )
+    .optional(),
 });
 
 /** One result line per input line, in order; a malformed line gets `{"error", "line"}` and exit 1. */
