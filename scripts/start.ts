@@ -8,11 +8,15 @@
  *   3. `wrangler dev --local` with the demo secrets as `--var`s (nothing is written to .dev.vars);
  *   4. once the gateway answers, the lines to try (docs/demo.md explains each).
  *
+ * Arguments after `npm start --` go to `wrangler dev` as they are; with `--local-protocol https` the lines
+ * to try use https (wrangler's self-signed certificate, hence `curl -k`).
+ *
  * Ctrl-C (SIGINT) or SIGTERM stops wrangler (its whole process group, workerd included) and the pods.
  * `GATEHOUSE_DEMO_PORT` moves the gateway off 8787 when that port is taken.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import http from "node:http";
+import https from "node:https";
 import { fileURLToPath } from "node:url";
 import { SignJWT } from "jose";
 import { CliInputError } from "../src/cli/command.ts";
@@ -25,6 +29,8 @@ import { type OriginPod, startOriginPod } from "./origin-pod.ts";
 const TABLE = "examples/routes.yaml";
 const PORT = Number(process.env.GATEHOUSE_DEMO_PORT ?? 8787);
 const READY_TIMEOUT_MS = 60_000;
+const WRANGLER_ARGS = process.argv.slice(2);
+const TLS = localProtocol(WRANGLER_ARGS) === "https";
 
 /**
  * Demo values for the Worker's secrets. They protect nothing but the demo on loopback; the deploy guide
@@ -93,7 +99,7 @@ async function startPod(name: string, port: number): Promise<OriginPod> {
 function startWrangler(): ChildProcess {
   const vars = Object.entries(DEMO_SECRETS).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
   const args = [wranglerBin, "dev", "--local", "--ip", "127.0.0.1", "--port", String(PORT), ...vars];
-  args.push("--show-interactive-dev-session=false");
+  args.push("--show-interactive-dev-session=false", ...WRANGLER_ARGS);
   // Its own process group (detached), so that shutdown can stop wrangler and workerd together; stdin is
   // not shared, so Ctrl-C reaches this process only, and it decides the order of things.
   return spawn(process.execPath, args, {
@@ -120,7 +126,9 @@ async function waitForGateway(): Promise<void> {
 
 function probe(): Promise<number | undefined> {
   return new Promise((resolve) => {
-    const request = http.get({ host: "127.0.0.1", port: PORT, path: "/", timeout: 2000 }, (response) => {
+    // wrangler's certificate is its own self-signed one: nothing to verify it against.
+    const options = { host: "127.0.0.1", port: PORT, path: "/", timeout: 2000, rejectUnauthorized: false };
+    const request = (TLS ? https : http).get(options, (response) => {
       response.resume();
       resolve(response.statusCode);
     });
@@ -144,33 +152,41 @@ async function demoToken(table: RouteTable): Promise<string | undefined> {
     .sign(new TextEncoder().encode(secret));
 }
 
+function localProtocol(args: readonly string[]): string {
+  const at = args.indexOf("--local-protocol");
+  if (at >= 0) return args[at + 1] ?? "http";
+  return args.find((a) => a.startsWith("--local-protocol="))?.split("=")[1] ?? "http";
+}
+
 function tryLines(token: string | undefined): string {
-  const api = `http://api.localhost:${PORT}`;
-  const admin = `http://gatehouse.localhost:${PORT}`;
+  const scheme = TLS ? "https" : "http";
+  const api = `${scheme}://api.localhost:${PORT}`;
+  const admin = `${scheme}://gatehouse.localhost:${PORT}`;
+  const curl = TLS ? "curl -k" : "curl";
   const jar = "/tmp/gatehouse-demo.cookies";
   const lines = [
     "",
-    `Gatehouse is up on http://localhost:${PORT} (docs/demo.md says what each line shows). Try:`,
+    `Gatehouse is up on ${scheme}://localhost:${PORT} (docs/demo.md says what each line shows). Try:`,
     "",
     "  # the echo: the pod's name, and the request as it reached the pod (round robin, 10 % to pod-c)",
-    `  curl -s ${api}/echo/hello`,
-    `  for i in 1 2 3 4; do curl -s -o /dev/null -w '%header{x-pod}\\n' ${api}/echo/hello; done`,
+    `  ${curl} -s ${api}/echo/hello`,
+    `  for i in 1 2 3 4; do ${curl} -s -o /dev/null -w '%header{x-pod}\\n' ${api}/echo/hello; done`,
     "  # affinity: the /ws rule pins a client to its pod with a signed cookie",
-    `  for i in 1 2 3 4; do curl -s -c ${jar} -b ${jar} -o /dev/null -w '%header{x-pod}\\n' ${api}/ws/hello; done`,
+    `  for i in 1 2 3 4; do ${curl} -s -c ${jar} -b ${jar} -o /dev/null -w '%header{x-pod}\\n' ${api}/ws/hello; done`,
     "  # server-sent events, printed as the pod writes them",
-    `  curl -N "${api}/sse?count=5&interval=1000"`,
+    `  ${curl} -N "${api}/sse?count=5&interval=1000"`,
     "  # a redirect and a rewrite",
-    `  curl -i ${api}/old/path`,
-    `  curl -s ${api}/v2/users?page=2`,
+    `  ${curl} -i ${api}/old/path`,
+    `  ${curl} -s "${api}/v2/users?page=2"`,
     "  # a protected route: 401 without a token, the pod sees x-user-id with one",
-    `  curl -i ${api}/private/hello`,
+    `  ${curl} -i ${api}/private/hello`,
   ];
-  if (token) lines.push(`  curl -s -H "Authorization: Bearer ${token}" ${api}/private/hello`);
+  if (token) lines.push(`  ${curl} -s -H "Authorization: Bearer ${token}" ${api}/private/hello`);
   lines.push(
     "  # the admin status surface (JSON; the same URL without /status is the HTML page)",
-    `  curl -s -H "Authorization: Bearer ${DEMO_SECRETS.ADMIN_TOKEN}" ${admin}/status`,
+    `  ${curl} -s -H "Authorization: Bearer ${DEMO_SECRETS.ADMIN_TOKEN}" ${admin}/status`,
     "  # a WebSocket: whoami names the pod, anything else is echoed",
-    `  npx tsx scripts/ws-client.ts ws://api.localhost:${PORT}/ws whoami "hello through the gateway"`,
+    `  npx tsx scripts/ws-client.ts${TLS ? " --insecure" : ""} ${TLS ? "wss" : "ws"}://api.localhost:${PORT}/ws whoami "hello through the gateway"`,
     "",
     "Ctrl-C stops wrangler and the pods.",
     "",

@@ -5,7 +5,8 @@
  *
  * Sends each MESSAGE in turn and prints each reply; with no MESSAGE, sends every line read from stdin.
  * Closes once every message has its reply (or stdin ends). `--cookie VALUE` sends a Cookie header, to
- * reconnect with the session the gateway gave (the upgrade's Set-Cookie is printed).
+ * reconnect with the session the gateway gave (the upgrade's Set-Cookie is printed). `--insecure` accepts
+ * a certificate that cannot be verified: `wrangler dev --local-protocol https` serves a self-signed one.
  *
  * `*.localhost` names are resolved to 127.0.0.1 here: browsers and curl do so themselves (RFC 6761),
  * but Node's resolver asks the system, which often does not know them.
@@ -17,12 +18,12 @@ import WebSocket from "ws";
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { cookie: { type: "string" } },
+  options: { cookie: { type: "string" }, insecure: { type: "boolean" } },
 });
 const [url, ...messages] = positionals;
 if (url === undefined) {
   process.stderr.write(
-    "usage: npx tsx scripts/ws-client.ts ws://HOST:PORT/PATH [MESSAGE...] [--cookie VALUE]\n",
+    "usage: npx tsx scripts/ws-client.ts ws://HOST:PORT/PATH [MESSAGE...] [--cookie VALUE] [--insecure]\n",
   );
   process.exit(2);
 }
@@ -44,6 +45,7 @@ const lookup: typeof systemLookup = ((hostname: string, options: unknown, callba
 
 const socket = new WebSocket(url, {
   lookup,
+  rejectUnauthorized: values.insecure !== true,
   ...(values.cookie ? { headers: { cookie: values.cookie } } : {}),
 } as WebSocket.ClientOptions);
 
