@@ -9,7 +9,7 @@
  * exactly as `wrangler kv key … --local` does, so the two can never disagree about where things are.
  */
 import { resolve } from "node:path";
-import { kvStoreFromNamespace } from "../store/kv-store.ts";
+import { type KvStore, kvStoreFromNamespace } from "../store/kv-store.ts";
 import { KvAccessError, type KvTarget, type OpenedKv, ROUTES_BINDING } from "./kv-target.ts";
 
 export interface LocalKvLocation {
@@ -48,8 +48,59 @@ export async function locateLocalKv(
   };
 }
 
+/**
+ * Two commands on the same local state at once (two terminals, a script that pushes in parallel) each
+ * start a workerd over the same SQLite files. The later one can fail to start with SQLITE_BUSY, and a
+ * write can fail with a 500 while the other holds the database. That is contention, not damage: wait a
+ * little and try again, a bounded number of times. Retrying is safe because every write the store
+ * makes is idempotent (an immutable version record, or the pointer value this command computed).
+ */
+const ATTEMPTS = 6;
+const RETRY_BASE_MS = 150;
+
 export async function openLocalKv(target: KvTarget): Promise<OpenedKv> {
   const location = await locateLocalKv(target);
+  const opened = await withRetries(() => openMiniflareKv(location));
+  return { ...opened, store: retrying(opened.store) };
+}
+
+async function withRetries<T>(operation: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await operation();
+    } catch (err) {
+      if (attempt >= ATTEMPTS || !isContention(err)) throw err;
+      await new Promise((r) => setTimeout(r, RETRY_BASE_MS * attempt * (1 + Math.random())));
+    }
+  }
+}
+
+function isContention(err: unknown): boolean {
+  return /SQLITE_BUSY|database is locked|500 Internal Server Error/.test(errorMessage(err));
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The store with each operation retried under contention, and a failure that says what failed. */
+function retrying(store: KvStore): KvStore {
+  const run = async <T>(what: string, operation: () => Promise<T>): Promise<T> => {
+    try {
+      return await withRetries(operation);
+    } catch (err) {
+      throw new KvAccessError(`local KV ${what} failed: ${errorMessage(err)}`);
+    }
+  };
+  return {
+    get: (key) => run(`get ${key}`, () => store.get(key)),
+    put: (key, value, options) => run(`put ${key}`, () => store.put(key, value, options)),
+    list: (options) => run(`list ${options.prefix}`, () => store.list(options)),
+    delete: (key) => run(`delete ${key}`, () => store.delete(key)),
+  };
+}
+
+async function openMiniflareKv(location: LocalKvLocation): Promise<OpenedKv> {
   const { Miniflare, convertV4MiniflareOptions } = await import("miniflare");
   const mf = new Miniflare(
     convertV4MiniflareOptions({

@@ -49,6 +49,50 @@ describe("gatehouse diff", () => {
     expect(json.diff.routes.map((r) => `${r.kind} ${r.name}`)).toEqual(["changed a", "added c", "removed b"]);
   });
 
+  it("shows changed backends, weights and auth of a rule, and exits 0", async () => {
+    const table = (weights: [number, number], auth?: Record<string, unknown>) => ({
+      version: 1,
+      providers: {
+        idp: { issuer: "https://issuer.test/", audiences: ["orders"], secret: { binding: "JWT_SECRET" } },
+      },
+      clusters: {
+        pods: { endpoints: [{ url: "http://127.0.0.1:9001" }] },
+        canary: { endpoints: [{ url: "http://127.0.0.1:9002" }] },
+      },
+      routes: [
+        {
+          id: "api",
+          hostnames: ["api.example.com"],
+          rules: [
+            {
+              name: "orders",
+              backendRefs: [
+                { name: "pods", weight: weights[0] },
+                { name: "canary", weight: weights[1] },
+              ],
+              ...(auth ? { auth } : {}),
+            },
+          ],
+        },
+      ],
+    });
+    const v1 = await ws.file("v1.yaml", table([90, 10]));
+    expect((await gatehouse("push", v1, "--persist-to", ws.state)).code).toBe(0);
+    const v2 = await ws.file(
+      "v2.yaml",
+      table([50, 50], { provider: "idp", audiences: ["orders"], requiredScopes: ["orders:read"] }),
+    );
+    const run = await gatehouse("diff", v2, "--persist-to", ws.state);
+    expect(run.code).toBe(0);
+    expect(run.out.trimEnd().split("\n").slice(1)).toEqual([
+      "routes:",
+      "  ~ api",
+      "      rule orders: backends: pods=90, canary=10 -> pods=50, canary=50",
+      "      rule orders: auth: public -> idp aud=[orders] scopes=[orders:read]",
+      "1 route (1 changed).",
+    ]);
+  });
+
   it("says there is nothing to push for the active table", async () => {
     const file = await ws.file("routes.yaml", tableFor("a.example.com"));
     await gatehouse("push", file, "--persist-to", ws.state);

@@ -54,6 +54,42 @@ describe("local state shared with wrangler", () => {
     expect(listed.map((k) => k.name).sort()).toEqual([ACTIVE_KEY, versionKey(id)]);
   }, 120_000);
 
+  it("with --env, both meet in that environment's namespace and the top level stays empty", async () => {
+    const config = await ws.file(
+      "wrangler.toml",
+      [
+        'name = "x"',
+        'main = "w.js"',
+        'compatibility_date = "2026-11-01"',
+        "[[kv_namespaces]]",
+        'binding = "ROUTES"',
+        "[env.staging]",
+        'kv_namespaces = [{ binding = "ROUTES", id = "staging-routes" }]',
+        "",
+      ].join("\n"),
+    );
+    const file = await ws.file("routes.yaml", tableFor("a.example.com"));
+    const run = await gatehouse(
+      "push",
+      file,
+      "--config",
+      config,
+      "--env",
+      "staging",
+      "--persist-to",
+      ws.state,
+    );
+    expect(run.code).toBe(0);
+    const id = /\d{13}-[0-9a-f]{12}/.exec(run.out)![0];
+
+    const common = ["--local", "--persist-to", ws.state, "--binding", "ROUTES", "--config", config];
+    const pointer = parseActivePointer(
+      wrangler("kv", "key", "get", ACTIVE_KEY, ...common, "--env", "staging"),
+    );
+    expect(pointer.ok && pointer.value.id).toBe(id);
+    expect(wrangler("kv", "key", "get", ACTIVE_KEY, ...common, "--env=").trim()).toBe("Value not found");
+  }, 120_000);
+
   it("the wrangler adapter (as used by --remote) publishes what our CLI then reads", async () => {
     const kv = new WranglerKvStore({ remote: false, local: true, persistTo: ws.state });
     expect(await kv.get(ACTIVE_KEY)).toBeNull();

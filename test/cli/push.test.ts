@@ -110,6 +110,49 @@ describe("gatehouse push", () => {
     expect((await gatehouse("push", file, "--bogus")).code).toBe(2);
   });
 
+  it("concurrent pushes to the same local state all publish, and leave a pointer to one whole version", async () => {
+    const hosts = ["a", "b", "c", "d"].map((h) => `${h}.example.com`);
+    const files = await Promise.all(hosts.map((h, i) => ws.file(`t${i}.yaml`, tableFor(h))));
+    const runs = await Promise.all(files.map((f) => gatehouse("push", f, "--persist-to", ws.state)));
+    for (const run of runs) expect(run, run.err).toMatchObject({ code: 0 });
+    const ids = runs.map((r) => /published (\d{13}-[0-9a-f]{12})/.exec(r.out)?.[1]);
+
+    const { active, versions } = await storedVersions(ws.state);
+    expect(versions.map((v) => v.id).sort()).toEqual([...ids].sort());
+    expect(ids).toContain(active?.id);
+    expect(versions.filter((v) => v.active).map((v) => v.id)).toEqual([active?.id]);
+  });
+
+  it("--env selects the wrangler environment's ROUTES namespace, and only that one", async () => {
+    const config = await ws.file(
+      "wrangler.toml",
+      [
+        'name = "x"',
+        'main = "w.js"',
+        'compatibility_date = "2026-11-01"',
+        "[[kv_namespaces]]",
+        'binding = "ROUTES"',
+        "[env.staging]",
+        'kv_namespaces = [{ binding = "ROUTES", id = "staging-routes" }]',
+        "",
+      ].join("\n"),
+    );
+    const file = await ws.file("routes.yaml", tableFor("a.example.com"));
+    const target = ["--config", config, "--persist-to", ws.state];
+    const pushed = await gatehouse("push", file, ...target, "--env", "staging");
+    expect(pushed.code).toBe(0);
+    expect(pushed.out).toContain('(namespace "staging-routes")');
+
+    const staging = await gatehouse("versions", ...target, "-e", "staging", "--json");
+    expect((JSON.parse(staging.out) as { versions: unknown[] }).versions).toHaveLength(1);
+    const top = await gatehouse("versions", ...target);
+    expect(top.out).toMatch(/^no versions published yet in local state in .*\(namespace "ROUTES"\)/);
+
+    const missing = await gatehouse("push", file, ...target, "--env", "nope");
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/No environment found in configuration with name "nope"/);
+  });
+
   it("fails with a clear message when the wrangler environment has no ROUTES binding", async () => {
     const file = await ws.file("routes.yaml", tableFor("a.example.com"));
     const config = await ws.file(
