@@ -1,0 +1,395 @@
+/**
+ * `npm run bench -- matcher`: route lookups per second and compile time at 10, 1,000, 10,000 and
+ * 100,000 routes, for the compiled matcher, Hono's RegExpRouter and TrieRouter and a plain linear scan,
+ * on the same generated tables and the same requests.
+ *
+ * Tables are generated from a fixed seed (bench/support/route-tables.ts) and look like a multi-tenant
+ * gateway: many service hosts with a few API prefixes each, some exact health paths and numeric-id
+ * regexes, header and method conditions on a few rules, tenant wildcard hosts, and a handful of routes
+ * without hostnames. Requests hit random rules (about 10 % match nothing).
+ *
+ * Hono's RegExpRouter knows paths and methods only. It gets host + path keys (`/host/path`, the way a
+ * Hono app routes by host with `getPath`), wildcard hosts as a `:host{…}` parameter, routes without
+ * hostnames as a `:host` parameter, element-wise prefixes as `/prefix/*`, our regexes as a
+ * `:id{[0-9]+}` segment; routes are added in our precedence order and the first handler wins. It
+ * cannot express header conditions (they are dropped, so it answers a different, easier question),
+ * and its build step pairs every path with every wildcard path, which is quadratic: it is skipped where
+ * that would take minutes.
+ */
+import v8 from "node:v8";
+import { runInNewContext } from "node:vm";
+import { RegExpRouter } from "hono/router/reg-exp-router";
+import { TrieRouter } from "hono/router/trie-router";
+import { type RouteTable, RouteTableSchema } from "../src/config/schema.ts";
+import {
+  comparePrecedence,
+  compileRouteTable,
+  type MatchInput,
+  matchRoute,
+  normalizeHost,
+  normalizePath,
+} from "../src/routing/index.ts";
+import {
+  type GeneratedRequest,
+  type GeneratedRoute,
+  generateRequests,
+  generateRoutes,
+  prng,
+  routeTableRoutes,
+} from "./support/route-tables.ts";
+
+/** `MATCHER_SIZES=1000,10000 npm run bench -- matcher` to run fewer sizes. */
+const SIZES = (process.env.MATCHER_SIZES ?? "10,1000,10000,100000").split(",").map(Number);
+/** RegExpRouter's build is quadratic in wildcard paths: 10,000 routes take over half a minute. */
+const HONO_REGEXP_MAX_ROUTES = Number(process.env.HONO_REGEXP_MAX_ROUTES ?? 1_000);
+/** Distinct requests cycled through (a power of two); fewer means a hotter cache. */
+const REQUESTS = Number(process.env.MATCHER_REQUESTS ?? 4096);
+const WARM_UP_MS = 300;
+const WINDOWS = 7;
+const WINDOW_MS = 60;
+
+// ---------------------------------------------------------------------------------------------------
+// Generated tables and requests
+
+function tableOf(routes: GeneratedRoute[]): RouteTable {
+  return RouteTableSchema.parse({ version: 1, routes: routeTableRoutes(routes, "svc") });
+}
+
+interface RawRequest extends Omit<GeneratedRequest, "headers"> {
+  headers: Headers;
+}
+
+function requestsFor(routes: GeneratedRoute[], random: () => number): RawRequest[] {
+  return generateRequests(routes, REQUESTS, random).map((r) => ({ ...r, headers: new Headers(r.headers) }));
+}
+
+function matchInputOf(request: RawRequest): MatchInput {
+  const normalized = normalizePath(request.path, { allowEncodedSlashes: false });
+  if (!normalized.ok) throw new Error(normalized.reason);
+  return {
+    method: request.method,
+    host: normalizeHost(request.host),
+    path: normalized.path,
+    query: new URLSearchParams(request.search),
+    headers: request.headers,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The three matchers, each behind the same two calls
+
+interface Matcher {
+  name: string;
+  /** Milliseconds to turn the parsed table into something that answers lookups. */
+  compileMs: number;
+  lookup(index: number): unknown;
+  note?: string;
+}
+
+function gatehouse(table: RouteTable, inputs: MatchInput[]): Matcher {
+  const compileMs = medianMs(table.routes.length >= 100_000 ? 3 : 5, () => compileRouteTable(table));
+  const compiled = compileRouteTable(table);
+  return { name: "Gatehouse matcher", compileMs, lookup: (i) => matchRoute(compiled, inputs[i]!) };
+}
+
+/** The same, from raw method/host/path/query: the full per-request routing cost. */
+function gatehouseWithNormalisation(table: RouteTable, requests: RawRequest[]): Matcher {
+  const compiled = compileRouteTable(table);
+  return {
+    name: "Gatehouse, normalise + match",
+    compileMs: Number.NaN,
+    lookup: (i) => matchRoute(compiled, matchInputOf(requests[i]!)),
+  };
+}
+
+/** Every rule in precedence order, scanned whole for each request (early exit on an exact-host hit). */
+function linearScan(table: RouteTable, inputs: MatchInput[]): Matcher {
+  type Entry = { hosts: string[]; regex?: RegExp; key: Parameters<typeof comparePrecedence>[0] } & {
+    path: string;
+    kind: string;
+    method?: string;
+    canary: boolean;
+    rule: unknown;
+  };
+  const build = (): Entry[] => {
+    const entries: Entry[] = [];
+    table.routes.forEach((route, routeIndex) => {
+      route.rules.forEach((rule, ruleIndex) => {
+        const match = rule.matches![0]!;
+        const path = match.path!;
+        entries.push({
+          hosts: route.hostnames ?? [],
+          path: path.value,
+          kind: path.type,
+          regex: path.type === "RegularExpression" ? new RegExp(`^(?:${path.value})$`) : undefined,
+          method: match.method,
+          canary: (match.headers?.length ?? 0) > 0,
+          rule,
+          key: {
+            pathKind: path.type === "Exact" ? 0 : path.type === "RegularExpression" ? 1 : 2,
+            pathLength: path.value.length,
+            hasMethod: match.method !== undefined,
+            headerCount: match.headers?.length ?? 0,
+            queryCount: 0,
+            routeIndex,
+            ruleIndex,
+            matchIndex: 0,
+          },
+        });
+      });
+    });
+    return entries.sort((a, b) => comparePrecedence(a.key, b.key));
+  };
+  const compileMs = medianMs(3, build);
+  const entries = build();
+  const tierOf = (hosts: string[], host: string): number => {
+    if (hosts.length === 0) return 1e9;
+    let best = Number.POSITIVE_INFINITY;
+    for (const h of hosts) {
+      if (h === host) return 0;
+      if (h.startsWith("*.") && host.endsWith(h.slice(1))) best = Math.min(best, 1e6 - h.length);
+    }
+    return best;
+  };
+  const holds = (e: Entry, input: MatchInput): boolean => {
+    if (e.method !== undefined && e.method !== input.method) return false;
+    if (e.canary && input.headers.get("x-canary") !== "1") return false;
+    if (e.kind === "Exact") return input.path === e.path;
+    if (e.kind === "RegularExpression") return e.regex!.test(input.path);
+    return input.path === e.path || input.path.startsWith(`${e.path}/`);
+  };
+  return {
+    name: "linear scan",
+    compileMs,
+    lookup: (i) => {
+      const input = inputs[i]!;
+      let best: Entry | undefined;
+      let bestTier = Number.POSITIVE_INFINITY;
+      for (const e of entries) {
+        const tier = tierOf(e.hosts, input.host);
+        if (tier < bestTier && holds(e, input)) {
+          best = e;
+          bestTier = tier;
+          if (tier === 0) break;
+        }
+      }
+      return best?.rule;
+    },
+  };
+}
+
+interface HonoEntry {
+  method: string;
+  honoPath: string;
+  rule: unknown;
+  exactHost: boolean;
+}
+
+/** Rules as Hono paths, in our precedence order (hostname tier first): Hono's first handler wins. */
+function honoEntries(table: RouteTable): HonoEntry[] {
+  const routeTier = (hostnames: string[] | undefined): number =>
+    !hostnames?.length ? 2 : hostnames[0]!.startsWith("*.") ? 1 - hostnames[0]!.length / 1e4 : 0;
+  const entries = table.routes.flatMap((route, routeIndex) =>
+    route.rules.map((rule, ruleIndex) => {
+      const match = rule.matches![0]!;
+      const path = match.path!;
+      return {
+        tier: routeTier(route.hostnames),
+        key: {
+          pathKind: path.type === "Exact" ? 0 : path.type === "RegularExpression" ? 1 : 2,
+          pathLength: path.value.length,
+          hasMethod: match.method !== undefined,
+          headerCount: match.headers?.length ?? 0,
+          queryCount: 0,
+          routeIndex,
+          ruleIndex,
+          matchIndex: 0,
+        } as const,
+        method: match.method ?? "ALL",
+        honoPath: honoPathOf(route.hostnames?.[0], path.type, path.value),
+        rule,
+        exactHost: routeTier(route.hostnames) === 0,
+      };
+    }),
+  );
+  return entries.sort((a, b) => a.tier - b.tier || comparePrecedence(a.key, b.key));
+}
+
+interface HonoRouter {
+  add(method: string, path: string, handler: unknown): void;
+  /** Both routers answer `[[handler, params], …]` first, in the order the routes were added. */
+  match(method: string, path: string): readonly [readonly (readonly [unknown, unknown])[], ...unknown[]];
+}
+
+function honoRouter(
+  name: string,
+  create: () => HonoRouter,
+  entries: HonoEntry[],
+  inputs: MatchInput[],
+  note: string,
+): Matcher {
+  const started = performance.now();
+  const router = create();
+  for (const e of entries) router.add(e.method, e.honoPath, e.rule);
+  router.match("GET", "/warm.up/"); // RegExpRouter builds its matcher on the first lookup
+  const compileMs = performance.now() - started;
+  const keys = inputs.map((input) => `/${input.host}${input.path}`);
+  return {
+    name,
+    compileMs,
+    lookup: (i) => router.match(inputs[i]!.method, keys[i]!)[0][0]?.[0],
+    note,
+  };
+}
+
+function honoPathOf(hostname: string | undefined, type: string, value: string): string {
+  const host =
+    hostname === undefined
+      ? ":host"
+      : hostname.startsWith("*.")
+        ? `:host{[a-z0-9-]+${hostname.slice(1).replaceAll(".", "\\.")}}`
+        : hostname;
+  if (type === "Exact") return `/${host}${value}`;
+  if (type === "RegularExpression") return `/${host}${value.replace("/[0-9]+", "/:id{[0-9]+}")}`;
+  return `/${host}${value}/*`;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Measurement
+
+/** A full collection between rows, so that one matcher's garbage is never collected on another's clock. */
+v8.setFlagsFromString("--expose-gc");
+const collectGarbage = runInNewContext("gc") as () => void;
+
+function medianMs(runs: number, work: () => unknown): number {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    collectGarbage();
+    const started = performance.now();
+    work();
+    times.push(performance.now() - started);
+  }
+  return median(times);
+}
+
+function median(values: number[]): number {
+  return values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+}
+
+/**
+ * A warm-up pass over the requests (cut short for slow matchers), then WINDOWS windows of lookups
+ * cycling through the requests; the median window is reported, so a stray pause does not decide.
+ */
+function measure(matcher: Matcher): { nsPerLookup: number; matchedShare: number } {
+  collectGarbage();
+  let matched = 0;
+  let warmed = 0;
+  const warmDeadline = performance.now() + WARM_UP_MS;
+  while (warmed < REQUESTS && (warmed < 16 || performance.now() < warmDeadline)) {
+    if (matcher.lookup(warmed) !== undefined) matched++;
+    warmed++;
+  }
+  const windows: number[] = [];
+  let next = 0;
+  for (let w = 0; w < WINDOWS; w++) {
+    let lookups = 0;
+    const started = process.hrtime.bigint();
+    const deadline = started + BigInt(WINDOW_MS * 1e6);
+    let now = started;
+    while (now < deadline) {
+      const batch = lookups === 0 ? 1 : 64;
+      for (let i = 0; i < batch; i++) matcher.lookup((next + i) & (REQUESTS - 1));
+      next += batch;
+      lookups += batch;
+      now = process.hrtime.bigint();
+    }
+    windows.push(Number(now - started) / lookups);
+  }
+  return { nsPerLookup: median(windows), matchedShare: matched / warmed };
+}
+
+function format(n: number, digits = 0): string {
+  return Number.isNaN(n)
+    ? "–"
+    : n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+type MatcherFactory = (table: RouteTable, inputs: MatchInput[], requests: RawRequest[]) => Matcher | string;
+
+const MATCHERS: { name: string; create: MatcherFactory }[] = [
+  { name: "gatehouse", create: (table, inputs) => gatehouse(table, inputs) },
+  {
+    name: "gatehouse-normalise",
+    create: (table, _inputs, requests) => gatehouseWithNormalisation(table, requests),
+  },
+  {
+    name: "hono-regexp",
+    create: (table, inputs) =>
+      table.routes.length > HONO_REGEXP_MAX_ROUTES
+        ? `Hono RegExpRouter | not run: its build pairs every path with every wildcard path (quadratic); at 10,000 routes it took over 30 s`
+        : honoRouter(
+            "Hono RegExpRouter",
+            () => new RegExpRouter<unknown>(),
+            honoEntries(table).filter((e) => e.exactHost),
+            inputs,
+            "exact-host routes only (it refuses a `:host` parameter beside literal hosts); headers dropped",
+          ),
+  },
+  {
+    name: "hono-trie",
+    create: (table, inputs) =>
+      honoRouter(
+        "Hono TrieRouter",
+        () => new TrieRouter<unknown>(),
+        honoEntries(table),
+        inputs,
+        "all routes; headers dropped",
+      ),
+  },
+  { name: "linear", create: (table, inputs) => linearScan(table, inputs) },
+];
+
+function main(): void {
+  const only = process.env.MATCHERS?.split(",");
+  const rows: string[] = [];
+  for (const size of SIZES) {
+    const random = prng(size);
+    const generated = generateRoutes(size, random);
+    const parseStarted = performance.now();
+    const table = tableOf(generated);
+    const parseMs = performance.now() - parseStarted;
+    const requests = requestsFor(generated, random);
+    const inputs = requests.map(matchInputOf);
+    const rules = table.routes.reduce((n, r) => n + r.rules.length, 0);
+    const lead = `| ${format(size)} | ${format(rules)} |`;
+
+    for (const { name, create } of MATCHERS) {
+      if (only && !only.includes(name)) continue;
+      collectGarbage();
+      const matcher = create(table, inputs, requests);
+      if (typeof matcher === "string") {
+        rows.push(`${lead} ${matcher.replace(" | ", " | – | – | – | – | ")} |`);
+        continue;
+      }
+      const { nsPerLookup, matchedShare } = measure(matcher);
+      rows.push(
+        `${lead} ${matcher.name} | ${format(matcher.compileMs, 1)} | ${format(nsPerLookup)} | ` +
+          `${format(1e9 / nsPerLookup)} | ${(100 * matchedShare).toFixed(0)} % | ${matcher.note ?? ""} |`,
+      );
+    }
+    rows.push(`${lead} (schema parse of the table, zod) | ${format(parseMs, 1)} | | | | |`);
+  }
+
+  console.log("## Route matcher\n");
+  console.log(
+    `Generated tables (seeded); ${REQUESTS} requests; ns/lookup is the median of ${WINDOWS} windows of ` +
+      `${WINDOW_MS} ms after a warm-up pass; compile is the median of several runs on the parsed table; ` +
+      "matched is the share of requests that found a rule (about 90 % should).\n",
+  );
+  console.log("| routes | rules | matcher | compile ms | ns/lookup | lookups/s | matched | notes |");
+  console.log("|---:|---:|---|---:|---:|---:|---:|---|");
+  for (const row of rows) console.log(row);
+  console.log("");
+}
+
+main();
