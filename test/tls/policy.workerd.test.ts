@@ -11,7 +11,7 @@ import type { UpstreamDraft } from "../../src/gateway/draft.ts";
 import { prepareUpstreamHeaders } from "../../src/gateway/strip-headers.ts";
 import { enforceTlsPolicy } from "../../src/tls/policy.ts";
 import { gatewayFetch, gatewayFor } from "../support/gateway.ts";
-import { podUrl } from "../support/origins.ts";
+import { podRequests, podUrl, resetPod } from "../support/origins.ts";
 import { dataPathForwards, type PodEcho } from "../transport/data-path.ts";
 
 const FP = "3f7a1c0e9b5d2f4a6c8e0b1d3f5a7c9e1b3d5f7a9c0e2b4d6f8a0c1e3b5d7f9a";
@@ -369,6 +369,29 @@ describe("what the origin receives (through the data path)", () => {
     const custom = await echo("https://mtls-custom.test/x", clientCert(), spoofed);
     expect(custom.headers["x-client-cert"]).toBe(XFCC);
     expect(custom.headers["x-forwarded-client-cert"]).toBeUndefined();
+  });
+
+  it("receives nothing over plain HTTP from a route that redirects or requires TLS", async (ctx) => {
+    if (!forwards) ctx.skip();
+    await resetPod("pod-a");
+    for (const host of ["redirect", "redirect301", "min12", "min13", "mtls", "mtls-allow"]) {
+      for (const method of ["GET", "POST"]) {
+        const res = await gatewayFetch(
+          gw,
+          `http://${host}.test/x?q=1`,
+          method === "POST" ? { method, body: "secret" } : { method },
+          { cf: clientCert() },
+        );
+        expect([301, 308, 403]).toContain(res.status);
+        await res.body?.cancel();
+      }
+    }
+    expect(await podRequests("pod-a")).toEqual([]);
+    // The same pod does receive plain HTTP for a route without such a policy.
+    const plain = await gatewayFetch(gw, "http://plain.test/x");
+    expect(plain.status).toBe(200);
+    await plain.body?.cancel();
+    expect(await podRequests("pod-a")).toHaveLength(1);
   });
 
   it("the 200 it answers carries HSTS on https only", async (ctx) => {
