@@ -1,4 +1,4 @@
-import { DURATION_PATTERN } from "./schema.ts";
+import { DURATION_PATTERN } from "./constants.ts";
 
 const UNIT_MS = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 } as const;
 

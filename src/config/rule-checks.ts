@@ -3,19 +3,12 @@
  * header lists, filter combinations, backends and timeouts. References between names are in
  * `references.ts`; rules that can never win in `shadowing.ts`.
  */
+import { HEADER_NAME_PATTERN, HEADER_VALUE_PATTERN } from "./constants.ts";
 import { parseDuration } from "./duration.ts";
 import { hostnameProblem } from "./hostnames.ts";
 import { type FieldPath, type ProblemReport, quote } from "./problems.ts";
 import { regexProblem } from "./regex-safety.ts";
-import {
-  type Filter,
-  HEADER_NAME_PATTERN,
-  HEADER_VALUE_PATTERN,
-  type HeaderModifier,
-  type Match,
-  type PathModifier,
-  type Rule,
-} from "./schema.ts";
+import type { Filter, HeaderModifier, Match, PathModifier, Rule } from "./schema.ts";
 import type { Salvaged, TableView } from "./table-view.ts";
 
 type CorsPolicy = Extract<Filter, { type: "CORS" }>["cors"];

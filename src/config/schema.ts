@@ -6,9 +6,15 @@
  * are checked in `validate.ts`, which reports every problem at once.
  */
 import { z } from "zod";
+import {
+  DURATION_PATTERN,
+  HEADER_NAME_PATTERN,
+  HEADER_VALUE_PATTERN,
+  HTTP_METHODS,
+  JWS_ALGORITHMS,
+  TLS_VERSIONS,
+} from "./constants.ts";
 
-/** Gateway API Duration: `1h`, `30s`, `100ms`, `1m30s`; `0s` disables where the field allows it. */
-export const DURATION_PATTERN = /^([0-9]{1,5}(h|m|s|ms)){1,4}$/;
 const duration = z
   .string({
     // YAML reads `timeout: 10` as a number: say what is missing rather than "must be a string".
@@ -19,15 +25,11 @@ const duration = z
   })
   .regex(DURATION_PATTERN, { message: 'is not a duration (for example "30s", "100ms", "1h30m")' });
 
-/** RFC 7230 token: what a header name may be. */
-export const HEADER_NAME_PATTERN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const headerName = z
   .string()
   .min(1)
   .max(256)
   .regex(HEADER_NAME_PATTERN, { message: "is not a valid HTTP header name" });
-/** Visible ASCII, spaces and tabs; no CR, LF or NUL that could split a header. */
-export const HEADER_VALUE_PATTERN = /^[\t\x20-\x7e\x80-\xff]*$/;
 const headerValue = z
   .string()
   .max(8192)
@@ -41,22 +43,8 @@ const name = z
     message: "must be letters, digits, '.', '_' or '-', starting and ending with a letter or digit",
   });
 
-export const HTTP_METHODS = [
-  "GET",
-  "HEAD",
-  "POST",
-  "PUT",
-  "DELETE",
-  "CONNECT",
-  "OPTIONS",
-  "TRACE",
-  "PATCH",
-] as const;
-
 // ---------------------------------------------------------------------------------------------------
 // TLS policy (edge)
-
-export const TLS_VERSIONS = ["1.0", "1.1", "1.2", "1.3"] as const;
 
 export const HstsSchema = z.strictObject({
   maxAge: z
@@ -91,24 +79,6 @@ export const TlsPolicySchema = z.strictObject({
 
 // ---------------------------------------------------------------------------------------------------
 // JWT providers
-
-/** Every JWS algorithm jose verifies. `none` is not here and can never be configured. */
-export const JWS_ALGORITHMS = [
-  "HS256",
-  "HS384",
-  "HS512",
-  "RS256",
-  "RS384",
-  "RS512",
-  "PS256",
-  "PS384",
-  "PS512",
-  "ES256",
-  "ES384",
-  "ES512",
-  "EdDSA",
-  "Ed25519",
-] as const;
 
 const bindingName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: "is not a Worker binding name" });
 const bindingRef = z.strictObject({ binding: bindingName });
@@ -362,3 +332,13 @@ export type BackendRef = z.output<typeof BackendRefSchema>;
 export type Auth = z.output<typeof AuthSchema>;
 export type SessionPersistence = NonNullable<Rule["sessionPersistence"]>;
 export type RetryPolicy = NonNullable<Rule["retry"]>;
+
+/**
+ * The shape of a validated, normalised table as JSON Schema: defaults are filled in by then, so fields
+ * that have one are required. The Worker checks what it reads from KV against this (committed as
+ * `src/store/table-shape.json`, kept equal to this by `test/store/table-shape.test.ts`) so that it does
+ * not have to bundle zod.
+ */
+export function normalisedTableJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(RouteTableSchema, { target: "draft-7", io: "output" }) as Record<string, unknown>;
+}

@@ -22,7 +22,6 @@ import {
   parseActivePointer,
   parseVersionId,
   parseVersionListing,
-  parseVersionRecord,
   tableHash,
   VERSION_KEY_PREFIX,
   type VersionInfo,
@@ -32,6 +31,7 @@ import {
   versionListing,
 } from "./kv-layout.ts";
 import { type KvStore, listAll } from "./kv-store.ts";
+import { checkVersionRecord } from "./table-check.ts";
 
 /** A refusal the operator can act on (nothing published, unknown version, damaged record…). */
 export class StoreError extends Error {
@@ -229,20 +229,18 @@ export interface LoadedVersion {
 export async function loadVersion(kv: KvStore, id: string): Promise<LoadedVersion> {
   const text = await kv.get(versionKey(id));
   if (text === null) throw new StoreError(`version ${id} is not stored`);
-  const parsed = parseVersionRecord(text);
-  if (!parsed.ok) throw new StoreError(`version ${id} is damaged: ${parsed.reason}`);
-  const { table: raw, ...info } = parsed.value;
-  const validation = validateRouteTable(raw);
+  // What the Worker would refuse, refused here too (a rollback to it would leave the old table serving).
+  const checked = await checkVersionRecord(id, text);
+  if (!checked.ok) throw new StoreError(`version ${id} is damaged: ${checked.reason}`);
+  // And full validation on top: the rules may have grown stricter since it was published.
+  const validation = validateRouteTable(checked.table);
   if (!validation.ok) {
     const first = validation.problems[0];
     throw new StoreError(
       `version ${id} no longer validates (${validation.problems.length} problem(s), first: ${first ? `${first.path}: ${first.message}` : "?"})`,
     );
   }
-  if ((await tableHash(raw)) !== info.hash) {
-    throw new StoreError(`version ${id} is damaged: its table does not match its hash`);
-  }
-  return { info, table: validation.table };
+  return { info: checked.info, table: validation.table };
 }
 
 /** The table in force, or undefined when nothing was ever published. */

@@ -8,7 +8,7 @@ import {
   hmacAlgorithmsForKeyLength,
 } from "../../src/auth/algorithms.ts";
 import { publicSigningKeys } from "../../src/auth/jwks-document.ts";
-import { JWS_ALGORITHMS } from "../../src/config/schema.ts";
+import { JWS_ALGORITHMS } from "../../src/config/constants.ts";
 
 describe("algorithm families", () => {
   it("split the schema's algorithms in two, with no none anywhere", () => {

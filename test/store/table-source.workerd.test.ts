@@ -29,6 +29,9 @@ function tableFor(host: string, pod: PodName = "pod-a"): RouteTableInput {
   };
 }
 
+/** What validation fills in for a cluster, spelled out as a normalised record has it. */
+const CLUSTER_DEFAULTS = { transport: { type: "direct" }, loadBalancer: { type: "RoundRobin" } };
+
 /** Routed = the table knew the host: neither "no route" (404) nor "no table" (503). */
 async function routed(host: string): Promise<boolean> {
   const res = await viaWorker(`https://${host}/hello`);
@@ -141,6 +144,48 @@ describe("table source (worker, real KV)", () => {
     expect(s.lastLoadError?.message).toMatch(/pods/);
     expect(s.table?.id).toBe(good.version.id);
     expect(await routed("one.test")).toBe(true);
+    expect(await routed("two.test")).toBe(false);
+  });
+
+  it("keeps the last good table when a record written by hand, hash and all, is not well-shaped", async () => {
+    const good = await publish(tableFor("one.test"));
+    expect(await routed("one.test")).toBe(true);
+    const handWritten = {
+      version: 1,
+      providers: {},
+      clusters: { pods: { endpoints: [{ url: podUrl("pod-a"), weight: 1 }], ...CLUSTER_DEFAULTS } },
+      // A string where a list belongs: it would compile into a route for the hosts "t", "w", "o", …
+      routes: [{ id: "two", hostnames: "two.test", rules: [{ backendRefs: [{ name: "pods", weight: 1 }] }] }],
+    };
+    const bad = await writeRawVersion(handWritten, { version: good.version.version + 1 });
+    const s = await waitForStatus((st) => st.lastLoadError?.version === bad);
+    expect(s.lastLoadError?.kind).toBe("rejected");
+    expect(s.lastLoadError?.message).toContain("routes[0].hostnames: must be an array");
+    expect(s.table?.id).toBe(good.version.id);
+    expect(await routed("one.test")).toBe(true);
+  });
+
+  it("skips a version with a field this Worker does not know (a newer CLI's) rather than half-apply it", async () => {
+    const good = await publish(tableFor("one.test"));
+    expect(await routed("one.test")).toBe(true);
+    const newer = {
+      version: 1,
+      providers: {},
+      clusters: { pods: { endpoints: [{ url: podUrl("pod-a"), weight: 1 }], ...CLUSTER_DEFAULTS } },
+      routes: [
+        {
+          id: "two",
+          hostnames: ["two.test"],
+          rules: [{ backendRefs: [{ name: "pods", weight: 1 }], rateLimit: { requestsPerSecond: 5 } }],
+        },
+      ],
+    };
+    const bad = await writeRawVersion(newer, { version: good.version.version + 1 });
+    const s = await waitForStatus((st) => st.lastLoadError?.version === bad);
+    expect(s.lastLoadError?.message).toContain(
+      "routes[0].rules[0].rateLimit: is not a field this Worker knows",
+    );
+    expect(s.table?.id).toBe(good.version.id);
     expect(await routed("two.test")).toBe(false);
   });
 

@@ -6,7 +6,7 @@
 import { open } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { z } from "zod";
-import { HEADER_NAME_PATTERN, HEADER_VALUE_PATTERN } from "../../config/schema.ts";
+import { HEADER_NAME_PATTERN, HEADER_VALUE_PATTERN } from "../../config/constants.ts";
 import { formatProblem } from "../../config/validate.ts";
 import { issuesToProblems, readableMessage } from "../../config/zod-problems.ts";
 import { type CompiledRouteTable, compileRouteTable } from "../../routing/index.ts";

@@ -1,0 +1,70 @@
+/**
+ * What the Worker checks of a version record read from KV before compiling its table, without zod
+ * (docs/kv-layout.md, "Trust boundary"):
+ *
+ * 1. the envelope (`parseVersionRecord`) and that the record is the one its key names;
+ * 2. the content hash: the table is byte for byte the one its writer hashed (not truncated, damaged or
+ *    edited afterwards);
+ * 3. its shape against the normalised schema (`table-shape.ts`): a table this Worker understands;
+ * 4. the references between its parts (every cluster and provider a rule names exists), with the same
+ *    check and messages as `gatehouse validate` (`config/references.ts`).
+ *
+ * The rest of validation (regex safety, hostnames, header lists, shadowed rules…) is the CLI's: every
+ * table it writes has passed it, and the hash proves the table is the one it wrote. `rollback` and
+ * `diff` apply these checks too, and full validation on top.
+ */
+import { formatProblem, ProblemReport } from "../config/problems.ts";
+import { checkNamesAndReferences } from "../config/references.ts";
+import type { RouteTable } from "../config/schema.ts";
+import type { TableView } from "../config/table-view.ts";
+import { parseVersionRecord, tableHash, type VersionInfo, versionKey } from "./kv-layout.ts";
+import { tableShapeProblem } from "./table-shape.ts";
+
+export type RecordCheck = { ok: true; info: VersionInfo; table: RouteTable } | { ok: false; reason: string };
+
+/** Every check the Worker makes of the record stored under `versionKey(id)`, cheapest first. */
+export async function checkVersionRecord(id: string, text: string): Promise<RecordCheck> {
+  const record = parseVersionRecord(text);
+  if (!record.ok) return { ok: false, reason: record.reason };
+  const { table: raw, ...info } = record.value;
+  if (info.id !== id) return { ok: false, reason: `the record at ${versionKey(id)} says it is ${info.id}` };
+  if ((await tableHash(raw)) !== info.hash) {
+    return { ok: false, reason: "its table does not match its hash (damaged, or edited by hand)" };
+  }
+  const checked = checkStoredTable(raw);
+  if (!checked.ok) {
+    const shown = checked.problems.slice(0, 5);
+    const more = checked.problems.length > 5 ? ` (+${checked.problems.length - 5} more)` : "";
+    return { ok: false, reason: `it is not a table this Worker can serve: ${shown.join("; ")}${more}` };
+  }
+  return { ok: true, info, table: checked.table };
+}
+
+export type TableCheck = { ok: true; table: RouteTable } | { ok: false; problems: string[] };
+
+/** Steps 3 and 4: shape, then references (only a well-shaped table can be walked safely). */
+export function checkStoredTable(input: unknown): TableCheck {
+  const shape = tableShapeProblem(input);
+  if (shape) return { ok: false, problems: [shape] };
+  const table = input as RouteTable;
+  const report = new ProblemReport();
+  checkNamesAndReferences(viewOf(table), report);
+  if (report.errors.length > 0) return { ok: false, problems: report.errors.map(formatProblem) };
+  return { ok: true, table };
+}
+
+/** A well-shaped table as the checks see it: complete, nothing salvaged (as `viewOfTable`). */
+function viewOf(table: RouteTable): TableView {
+  return {
+    providers: new Map(Object.entries(table.providers)),
+    clusters: new Map(Object.entries(table.clusters)),
+    routes: table.routes.map((route, index) => ({
+      index,
+      id: route.id,
+      hostnames: route.hostnames ?? [],
+      hostnamesComplete: true,
+      rules: route.rules,
+    })),
+    incomplete: () => false,
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * What the Worker checks of a version record before compiling it (`src/store/table-check.ts`): the
+ * record is the one its key names, its hash matches, its table has the normalised shape and refers only
+ * to clusters and providers it has, in the words `gatehouse validate` uses.
+ */
+import { describe, expect, it } from "vitest";
+import { formatProblem } from "../../src/config/problems.ts";
+import type { RouteTable } from "../../src/config/schema.ts";
+import { validateRouteTable } from "../../src/config/validate.ts";
+import { LAYOUT_FORMAT, tableHash, versionId } from "../../src/store/kv-layout.ts";
+import { checkStoredTable, checkVersionRecord } from "../../src/store/table-check.ts";
+import { tableFor } from "./tables.ts";
+
+function normalised(input: unknown): RouteTable {
+  const result = validateRouteTable(input);
+  if (!result.ok) throw new Error(result.problems.map(formatProblem).join("\n"));
+  return result.table;
+}
+
+async function recordText(table: unknown, overrides: Record<string, unknown> = {}) {
+  const hash = await tableHash(table);
+  const id = versionId(1_800_000_000_000, hash);
+  const record = { format: LAYOUT_FORMAT, id, version: 1_800_000_000_000, hash, publishedAt: "x", table };
+  return { id, text: JSON.stringify({ ...record, ...overrides }) };
+}
+
+describe("checkStoredTable", () => {
+  it("accepts a table as push stores it", () => {
+    const table = normalised(tableFor("a.example.com", "b.example.com"));
+    expect(checkStoredTable(table)).toEqual({ ok: true, table });
+  });
+
+  it("refuses references to clusters and providers the table lacks, as validate words them", () => {
+    const table = structuredClone(normalised(tableFor("a.example.com"))) as RouteTable;
+    const rule = table.routes[0]!.rules[0]!;
+    rule.backendRefs = [{ name: "missing", weight: 1 }];
+    rule.filters = [
+      { type: "RequestMirror", requestMirror: { backendRef: { name: "shadow" }, percent: 100 } },
+    ];
+    rule.auth = { provider: "nobody" };
+    const expected = [
+      'routes[0].rules[0].backendRefs[0].name: no cluster "missing"',
+      'routes[0].rules[0].filters[0].requestMirror.backendRef.name: no cluster "shadow"',
+      'routes[0].rules[0].auth.provider: no provider "nobody"',
+    ];
+    expect(checkStoredTable(table)).toEqual({ ok: false, problems: expected });
+    const validation = validateRouteTable(table);
+    expect(validation.ok).toBe(false);
+    if (!validation.ok)
+      expect(validation.problems.map(formatProblem)).toEqual(expect.arrayContaining(expected));
+  });
+
+  it("checks the shape before walking references, so a malformed table cannot make it throw", () => {
+    for (const input of [
+      null,
+      "table",
+      [],
+      { version: 1 },
+      { version: 1, providers: {}, clusters: {}, routes: [7] },
+    ]) {
+      const result = checkStoredTable(input);
+      expect(result.ok).toBe(false);
+    }
+  });
+});
+
+describe("checkVersionRecord", () => {
+  it("returns the info and the table of a sound record", async () => {
+    const table = normalised(tableFor("a.example.com"));
+    const { id, text } = await recordText(table);
+    const result = await checkVersionRecord(id, text);
+    expect(result.ok && result.info.id).toBe(id);
+    expect(result.ok && result.table).toEqual(table);
+  });
+
+  it("refuses a record stored under another version's key", async () => {
+    const { text } = await recordText(normalised(tableFor("a.example.com")));
+    const other = versionId(1_800_000_000_001, "0".repeat(64));
+    expect(await checkVersionRecord(other, text)).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/says it is/),
+    });
+  });
+
+  it("refuses a table that does not match its hash before looking inside it", async () => {
+    const table = normalised(tableFor("a.example.com"));
+    const { id, text } = await recordText(table);
+    const edited = text.replace("a.example.com", "evil.example.com");
+    expect(await checkVersionRecord(id, edited)).toEqual({
+      ok: false,
+      reason: "its table does not match its hash (damaged, or edited by hand)",
+    });
+  });
+
+  it("refuses a record written by hand, hash and all, whose table is not well-shaped", async () => {
+    const table = normalised(tableFor("a.example.com")) as unknown as { routes: { hostnames: unknown }[] };
+    table.routes[0]!.hostnames = "a.example.com";
+    const { id, text } = await recordText(table);
+    expect(await checkVersionRecord(id, text)).toEqual({
+      ok: false,
+      reason:
+        'it is not a table this Worker can serve: routes[0].hostnames: must be an array, not string "a.example.com"',
+    });
+  });
+});
