@@ -2,7 +2,8 @@
  * The Worker: picks the table this request runs on, sends admin-host traffic to the status surface
  * (no route can shadow it), and hands everything else to the pipeline.
  */
-import { Hono } from "hono";
+// Hono's tiny preset (pattern router only): one catch-all route needs no more, at 6 KiB less bundle.
+import { Hono } from "hono/tiny";
 import { handleAdmin } from "../admin/index.ts";
 import type { Env } from "../gateway/env.ts";
 import { errorResponse } from "../gateway/errors.ts";
