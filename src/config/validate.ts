@@ -1,7 +1,8 @@
 /**
  * Route table validation: shapes (the zod schema), then references and meaning, every problem at once.
- * Runs in the worker and in the CLI alike (no Node or Workers globals), never throws, and never
- * evaluates anything from the table: every string in it is data.
+ * The CLI's (push, rollback, validate); it uses no Node or Workers globals, never throws, and never
+ * evaluates anything from the table: every string in it is data. The Worker does not bundle it (zod):
+ * it checks the tables it loads with `src/store/table-check.ts` (docs/kv-layout.md, "Trust boundary").
  *
  * Problems are errors (the table is refused); warnings leave it valid (a rule that can never win, a rule
  * that answers 500 by construction).

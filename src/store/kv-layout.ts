@@ -125,7 +125,8 @@ export function tableCounts(table: RouteTable): { routes: number; rules: number 
 
 // ---------------------------------------------------------------------------------------------------
 // Reading records back: KV holds bytes anyone with access could have written, so check the envelope
-// before trusting it. The table inside is validated separately (validateRouteTable) by the reader.
+// before trusting it. The table inside is checked separately by the reader: `checkVersionRecord`
+// (table-check.ts) in the worker, and full validation on top in the CLI.
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
