@@ -1,10 +1,9 @@
 /**
  * The edge TLS policy inside workerd, through the real pipeline, with `request.cf` set per request as
  * Cloudflare would. Refusals (redirects, 403, 426) never reach the data path, so they are checked end to
- * end; what the origin receives (XFCC) is checked on the stage's draft and, once the data path forwards,
- * at a real pod.
+ * end; what the origin receives (XFCC) is checked on the stage's draft and at a real pod.
  */
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { RouteTableInput } from "../../src/config/schema.ts";
 import { TlsPolicySchema } from "../../src/config/schema.ts";
 import type { UpstreamDraft } from "../../src/gateway/draft.ts";
@@ -12,7 +11,7 @@ import { prepareUpstreamHeaders } from "../../src/gateway/strip-headers.ts";
 import { enforceTlsPolicy } from "../../src/tls/policy.ts";
 import { gatewayFetch, gatewayFor } from "../support/gateway.ts";
 import { podRequests, podUrl, resetPod } from "../support/origins.ts";
-import { dataPathForwards, type PodEcho } from "../transport/data-path.ts";
+import type { PodEcho } from "../transport/data-path.ts";
 
 const FP = "3f7a1c0e9b5d2f4a6c8e0b1d3f5a7c9e1b3d5f7a9c0e2b4d6f8a0c1e3b5d7f9a";
 const OTHER_FP = "ab".repeat(32);
@@ -72,9 +71,9 @@ const table = (): RouteTableInput => ({
 
 type Body = { error: string; message: string; requestId: string };
 
-/** Past the TLS stage: the pod's answer once the data path forwards, its stub's 501 until then. */
+/** Past the TLS stage: the pod answered. */
 function expectPassedTlsStage(res: Response): void {
-  expect([200, 501]).toContain(res.status);
+  expect(res.status).toBe(200);
 }
 
 describe("edge TLS policy through the pipeline", () => {
@@ -346,10 +345,6 @@ describe("what the TLS stage hands to the origin (the draft)", () => {
 });
 
 describe("what the origin receives (through the data path)", () => {
-  let forwards = false;
-  beforeAll(async () => {
-    forwards = await dataPathForwards();
-  });
   const gw = gatewayFor(table());
 
   async function echo(url: string, cf: Record<string, unknown>, headers: HeadersInit = {}): Promise<PodEcho> {
@@ -358,8 +353,7 @@ describe("what the origin receives (through the data path)", () => {
     return (await res.json()) as PodEcho;
   }
 
-  it("gets the gateway's XFCC, never the client's", async (ctx) => {
-    if (!forwards) ctx.skip();
+  it("gets the gateway's XFCC, never the client's", async () => {
     const spoofed = { "x-forwarded-client-cert": 'Hash=00;Subject="CN=admin"', "x-client-cert": "forged" };
     expect(
       (await echo("https://mtls.test/x", clientCert(), spoofed)).headers["x-forwarded-client-cert"],
@@ -371,8 +365,7 @@ describe("what the origin receives (through the data path)", () => {
     expect(custom.headers["x-forwarded-client-cert"]).toBeUndefined();
   });
 
-  it("receives nothing over plain HTTP from a route that redirects or requires TLS", async (ctx) => {
-    if (!forwards) ctx.skip();
+  it("receives nothing over plain HTTP from a route that redirects or requires TLS", async () => {
     await resetPod("pod-a");
     for (const host of ["redirect", "redirect301", "min12", "min13", "mtls", "mtls-allow"]) {
       for (const method of ["GET", "POST"]) {
@@ -394,8 +387,7 @@ describe("what the origin receives (through the data path)", () => {
     expect(await podRequests("pod-a")).toHaveLength(1);
   });
 
-  it("the 200 it answers carries HSTS on https only", async (ctx) => {
-    if (!forwards) ctx.skip();
+  it("the 200 it answers carries HSTS on https only", async () => {
     const secure = await gatewayFetch(gw, "https://hsts-short.test/x", {}, { cf: noCert });
     expect(secure.status).toBe(200);
     expect(secure.headers.get("strict-transport-security")).toBe("max-age=600");

@@ -6,14 +6,14 @@
  * transport will send a service token over plain HTTP).
  */
 import { env } from "cloudflare:test";
-import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { Cluster, RouteTableInput } from "../../src/config/schema.ts";
 import { ClusterSchema } from "../../src/config/schema.ts";
 import type { Env } from "../../src/gateway/env.ts";
 import { missingBindings, resolveTransport } from "../../src/transport/index.ts";
 import { gatewayFetch, gatewayFor } from "../support/gateway.ts";
 import { podRequests, podUrl, resetAllPods } from "../support/origins.ts";
-import { dataPathForwards, type PodEcho } from "./data-path.ts";
+import type { PodEcho } from "./data-path.ts";
 
 const cluster = (input: unknown): Cluster => ClusterSchema.parse(input);
 const testEnv = (extra: Record<string, unknown> = {}) => ({ ...(env as unknown as Env), ...extra }) as Env;
@@ -274,16 +274,8 @@ describe("missingBindings against the test worker's real environment", () => {
   });
 });
 
-/**
- * Through the real pipeline: stripping, then the transport. These need the data path to forward; until it
- * does they skip themselves.
- */
+/** Through the real pipeline: stripping, then the transport. */
 describe("transports through the gateway", () => {
-  let forwards = false;
-  beforeAll(async () => {
-    forwards = await dataPathForwards();
-  });
-
   const spoofed = {
     "x-forwarded-client-cert": 'Hash=00;Subject="CN=admin"',
     "cf-access-client-id": "forged-id",
@@ -325,8 +317,7 @@ describe("transports through the gateway", () => {
     ],
   });
 
-  it("vpc: the binding is called with the endpoint URL and none of the client's identity headers", async (ctx) => {
-    if (!forwards) ctx.skip();
+  it("vpc: the binding is called with the endpoint URL and none of the client's identity headers", async () => {
     const vpc = recordingVpcService(podUrl("pod-b"));
     const res = await gatewayFetch(
       gatewayFor(table()),
@@ -345,8 +336,7 @@ describe("transports through the gateway", () => {
     expect(call.headers["x-forwarded-for"]).not.toBe("203.0.113.9");
   });
 
-  it("access: the origin gets the worker's service token, not the client's", async (ctx) => {
-    if (!forwards) ctx.skip();
+  it("access: the origin gets the worker's service token, not the client's", async () => {
     const res = await gatewayFetch(gatewayFor(table()), "https://reports.test/r/1", { headers: spoofed });
     expect(res.status).toBe(200);
     const echo = (await res.json()) as PodEcho;
@@ -356,8 +346,7 @@ describe("transports through the gateway", () => {
     expect(echo.headers["x-forwarded-client-cert"]).toBeUndefined();
   });
 
-  it("missing bindings and secrets, and plain HTTP off the machine, answer 502 transport_misconfigured", async (ctx) => {
-    if (!forwards) ctx.skip();
+  it("missing bindings and secrets, and plain HTTP off the machine, answer 502 transport_misconfigured", async () => {
     const gw = gatewayFor(table());
     for (const [url, message] of [
       ["https://orders.test/x", /no VPC Service binding ORDERS_VPC/],
