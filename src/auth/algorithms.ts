@@ -5,31 +5,10 @@
  * table's `algorithms` says. `none` is in neither family, so it can never pass.
  */
 import type { JWK } from "jose";
-import type { Provider } from "../config/schema.ts";
+import { JWS_ALGORITHMS } from "../config/constants.ts";
 
-export type JwsAlgorithm = NonNullable<Provider["algorithms"]>[number];
-
-/**
- * The schema's algorithms, in its order. Written out rather than imported: a value import of the
- * schema pulls zod into the Worker bundle. `satisfies` keeps the two lists from drifting apart.
- */
-const ALGORITHM_ORDER = {
-  HS256: 0,
-  HS384: 1,
-  HS512: 2,
-  RS256: 3,
-  RS384: 4,
-  RS512: 5,
-  PS256: 6,
-  PS384: 7,
-  PS512: 8,
-  ES256: 9,
-  ES384: 10,
-  ES512: 11,
-  EdDSA: 12,
-  Ed25519: 13,
-} as const satisfies Record<JwsAlgorithm, number>;
-const JWS_ALGORITHMS = Object.keys(ALGORITHM_ORDER) as JwsAlgorithm[];
+/** The schema builds its `algorithms` enum from the same list (`config/constants.ts`, zod-free). */
+export type JwsAlgorithm = (typeof JWS_ALGORITHMS)[number];
 
 export const HMAC_ALGORITHMS: readonly JwsAlgorithm[] = ["HS256", "HS384", "HS512"];
 export const ASYMMETRIC_ALGORITHMS: readonly JwsAlgorithm[] = JWS_ALGORITHMS.filter(

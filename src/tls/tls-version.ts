@@ -2,15 +2,10 @@
  * TLS versions as Cloudflare reports them in `request.cf.tlsVersion` ("TLSv1", "TLSv1.1", "TLSv1.2",
  * "TLSv1.3": OpenSSL's names, where 1.0 is plain "TLSv1") and as the route table writes them ("1.2").
  */
-import type { TlsPolicy } from "../config/schema.ts";
+import { TLS_VERSIONS } from "../config/constants.ts";
 
-export type TlsVersion = NonNullable<TlsPolicy["minVersion"]>;
-
-/**
- * Oldest first. Kept here rather than imported from the schema: a value import of schema.ts pulls zod
- * into the Worker bundle.
- */
-const TLS_VERSIONS: readonly TlsVersion[] = ["1.0", "1.1", "1.2", "1.3"];
+/** Oldest first, as `TLS_VERSIONS` lists them (the schema's `minVersion` enum is built from it too). */
+export type TlsVersion = (typeof TLS_VERSIONS)[number];
 
 const CLOUDFLARE_NAMES: Readonly<Record<string, TlsVersion>> = {
   TLSv1: "1.0",
