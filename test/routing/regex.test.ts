@@ -11,6 +11,22 @@ describe("compileAnchoredRegex", () => {
   it("refuses a pattern that is not valid on its own", () => {
     expect(() => compileAnchoredRegex("a)|(b")).toThrow(SyntaxError);
     expect(() => compileAnchoredRegex("[")).toThrow(SyntaxError);
+    // Ways a `)` could close the anchoring group, or a pattern could lean on the wrapper to be valid.
+    for (const pattern of ["a)(", "[a]b)|(c", "\\(a)|(b", "(a))|((b", "a\\", "[a\\]|(b", "(a|b"]) {
+      expect(() => compileAnchoredRegex(pattern), pattern).toThrow(SyntaxError);
+    }
+  });
+
+  it("compiles balanced patterns with escapes and classes as written", () => {
+    for (const [pattern, yes, no] of [
+      ["/a\\(b\\)", "/a(b)", "/ab"],
+      ["/[)(]+", "/)(", "/a"],
+      ["/(x|y)[0-9]{2}", "/x12", "/x1"],
+      ["/[\\]]", "/]", "/["],
+    ] as const) {
+      const regex = compileAnchoredRegex(pattern);
+      expect([regex.test(yes), regex.test(no)], pattern).toEqual([true, false]);
+    }
   });
 });
 
