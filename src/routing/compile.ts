@@ -20,7 +20,14 @@ import type { HostGroup, MatchCandidate, RouteLookup, ValueCondition } from "./l
 import { normalizePath } from "./normalize.ts";
 import { comparePrecedence, PathKind, type PrecedenceKey } from "./precedence.ts";
 import { compileAnchoredRegex, literalPathSegments } from "./regex.ts";
-import { addPrefixCandidate, addRegexCandidate, newTrieNode, pathSegments, trieNodeAt } from "./trie.ts";
+import {
+  addExactCandidate,
+  addPrefixCandidate,
+  addRegexCandidate,
+  newTrieNode,
+  pathSegments,
+  trieNodeAt,
+} from "./trie.ts";
 import type { CompiledRetry, CompiledRouteTable, CompiledRule, CompiledSessionPersistence } from "./types.ts";
 
 /** Envoy's route timeout default: a request that has no response headers after 15 s ends in 504. */
@@ -39,6 +46,8 @@ const NO_RETRY: CompiledRetry = Object.freeze({
   backoffMs: DEFAULT_RETRY_BACKOFF_MS,
 });
 
+const NONE: readonly never[] = Object.freeze([]);
+
 /** Gateway API: a rule without matches, or a match without a path, matches the prefix `/`. */
 const DEFAULT_PATH_MATCH: PathMatch = Object.freeze({ type: "PathPrefix", value: "/" });
 
@@ -52,15 +61,15 @@ export function compileRouteTable(table: RouteTable): CompiledRouteTable {
       rules.push(compiled);
       const matches: readonly Match[] = rule.matches?.length ? rule.matches : [{}];
       matches.forEach((match, matchIndex) => {
-        const field = `routes[${routeIndex}].rules[${ruleIndex}].matches[${matchIndex}]`;
-        drafts.push(draftCandidate(compiled, match, matchIndex, field));
+        drafts.push(draftCandidate(compiled, match, matchIndex));
       });
     });
   });
   drafts.sort(comparePrecedence);
-
-  const candidates = drafts.map(finishCandidate);
-  return { table, rules, lookup: buildLookup(table.routes, drafts, candidates) };
+  drafts.forEach((draft, rank) => {
+    draft.rank = rank;
+  });
+  return { table, rules, lookup: buildLookup(table.routes, drafts) };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -81,8 +90,8 @@ function compileRule(
     route,
     rule,
     tls,
-    filters: rule.filters ?? [],
-    backendRefs: rule.backendRefs ?? [],
+    filters: rule.filters ?? NONE,
+    backendRefs: rule.backendRefs ?? NONE,
     auth: rule.auth,
     timeouts:
       rule.timeouts === undefined
@@ -134,33 +143,47 @@ function compileSessionPersistence(
 // ---------------------------------------------------------------------------------------------------
 // Match candidates
 
-interface CandidateDraft extends PrecedenceKey {
-  readonly rule: CompiledRule;
-  readonly pathMatch: PathMatch;
-  readonly pathRegex: RegExp | undefined;
-  /** Where the candidate sits in a host group's trie (unused for Exact paths). */
+/**
+ * A candidate while the table compiles: its precedence key and trie position beside what the matcher
+ * reads. It becomes the `MatchCandidate` itself once sorted (one object per match, not two: a large
+ * table's compile time is mostly allocation and garbage collection).
+ */
+interface CandidateDraft extends MatchCandidate, PrecedenceKey {
+  rank: number;
+  /** Where the candidate sits in a host group's trie. */
   readonly trieSegments: readonly string[];
-  readonly method: string | undefined;
-  readonly headers: readonly ValueCondition[];
-  readonly queryParams: readonly ValueCondition[];
 }
 
-function draftCandidate(rule: CompiledRule, match: Match, matchIndex: number, field: string): CandidateDraft {
-  const path = compilePath(match.path ?? DEFAULT_PATH_MATCH, `${field}.path.value`);
-  const headers = compileConditions(match.headers ?? [], (name) => name.toLowerCase(), `${field}.headers`);
-  const queryParams = compileConditions(match.queryParams ?? [], (name) => name, `${field}.queryParams`);
+/** Where a problem is, spelled only when there is one: a large table would build 100,000 of them. */
+type Field = () => string;
+
+function draftCandidate(rule: CompiledRule, match: Match, matchIndex: number): CandidateDraft {
+  const field = () => `routes[${rule.routeIndex}].rules[${rule.ruleIndex}].matches[${matchIndex}]`;
+  const path = compilePath(match.path ?? DEFAULT_PATH_MATCH, field);
+  const headers = match.headers?.length
+    ? compileConditions(match.headers, (name) => name.toLowerCase(), field, "headers")
+    : NO_CONDITIONS;
+  const queryParams = match.queryParams?.length
+    ? compileConditions(match.queryParams, (name) => name, field, "queryParams")
+    : NO_CONDITIONS;
+  // What `holds` reads first, so that it shares the object's first cache line.
   return {
-    ...path,
-    rule,
-    matchIndex,
     method: match.method,
     headers,
     queryParams,
+    pathRegex: path.pathRegex,
+    pathMatch: path.pathMatch,
+    rule,
+    matchIndex,
+    rank: -1,
+    pathKind: path.pathKind,
+    pathLength: path.pathLength,
     hasMethod: match.method !== undefined,
     headerCount: headers.length,
     queryCount: queryParams.length,
     routeIndex: rule.routeIndex,
     ruleIndex: rule.ruleIndex,
+    trieSegments: path.trieSegments,
   };
 }
 
@@ -169,14 +192,14 @@ type CompiledPath = Pick<
   "pathMatch" | "pathRegex" | "trieSegments" | "pathKind" | "pathLength"
 >;
 
-function compilePath(pathMatch: PathMatch, field: string): CompiledPath {
+function compilePath(pathMatch: PathMatch, field: Field): CompiledPath {
   switch (pathMatch.type) {
     case "Exact": {
       const value = normalizedRouteValue(pathMatch.value);
       return {
-        pathMatch: { type: "Exact", value },
+        pathMatch: value === pathMatch.value ? pathMatch : { type: "Exact", value },
         pathRegex: undefined,
-        trieSegments: [],
+        trieSegments: pathSegments(value),
         pathKind: PathKind.Exact,
         pathLength: 0,
       };
@@ -185,7 +208,7 @@ function compilePath(pathMatch: PathMatch, field: string): CompiledPath {
       const value = normalizedRouteValue(pathMatch.value);
       const withoutTrailingSlash = value.endsWith("/") ? value.slice(0, -1) : value;
       return {
-        pathMatch: { type: "PathPrefix", value },
+        pathMatch: value === pathMatch.value ? pathMatch : { type: "PathPrefix", value },
         pathRegex: undefined,
         trieSegments: pathSegments(value),
         pathKind: PathKind.PathPrefix,
@@ -194,8 +217,8 @@ function compilePath(pathMatch: PathMatch, field: string): CompiledPath {
     }
     case "RegularExpression":
       return {
-        pathMatch: { type: "RegularExpression", value: pathMatch.value },
-        pathRegex: compileRegex(pathMatch.value, field),
+        pathMatch,
+        pathRegex: compileRegex(pathMatch.value, () => `${field()}.path.value`),
         trieSegments: literalPathSegments(pathMatch.value),
         pathKind: PathKind.RegularExpression,
         pathLength: pathMatch.value.length,
@@ -220,7 +243,8 @@ function normalizedRouteValue(value: string): string {
 function compileConditions(
   conditions: readonly (HeaderMatch | QueryParamMatch)[],
   canonicalName: (name: string) => string,
-  field: string,
+  field: Field,
+  part: "headers" | "queryParams",
 ): readonly ValueCondition[] {
   if (conditions.length === 0) return NO_CONDITIONS;
   const seen = new Set<string>();
@@ -231,7 +255,7 @@ function compileConditions(
     seen.add(name);
     const regex =
       condition.type === "RegularExpression"
-        ? compileRegex(condition.value, `${field}[${index}].value`)
+        ? compileRegex(condition.value, () => `${field()}.${part}[${index}].value`)
         : undefined;
     compiled.push({ name, value: condition.value, regex });
   });
@@ -240,36 +264,18 @@ function compileConditions(
 
 const NO_CONDITIONS: readonly ValueCondition[] = Object.freeze([]);
 
-function compileRegex(pattern: string, field: string): RegExp {
+function compileRegex(pattern: string, field: Field): RegExp {
   try {
     return compileAnchoredRegex(pattern);
   } catch (err) {
-    throw new Error(`${field}: invalid regular expression (${(err as Error).message})`);
+    throw new Error(`${field()}: invalid regular expression (${(err as Error).message})`);
   }
-}
-
-function finishCandidate(draft: CandidateDraft, rank: number): MatchCandidate {
-  return {
-    rule: draft.rule,
-    matchIndex: draft.matchIndex,
-    pathMatch: draft.pathMatch,
-    pathRegex: draft.pathRegex,
-    method: draft.method,
-    headers: draft.headers,
-    queryParams: draft.queryParams,
-    rank,
-    result: { rule: draft.rule, matchIndex: draft.matchIndex, pathMatch: draft.pathMatch },
-  };
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Host groups
 
-function buildLookup(
-  routes: readonly Route[],
-  drafts: readonly CandidateDraft[],
-  candidates: readonly MatchCandidate[],
-): RouteLookup {
+function buildLookup(routes: readonly Route[], drafts: readonly CandidateDraft[]): RouteLookup {
   const exactHosts = new Map<string, HostGroup>();
   const wildcardSuffixes = new Map<string, HostGroup>();
   let catchAll: HostGroup | undefined;
@@ -289,17 +295,29 @@ function buildLookup(
     return groups;
   });
 
-  // Candidates arrive in precedence order, so every list they are appended to stays in that order.
-  candidates.forEach((candidate, rank) => {
-    const trieSegments = drafts[rank]!.trieSegments;
-    for (const group of groupsByRoute[candidate.rule.routeIndex]!)
-      addCandidate(group, candidate, trieSegments);
+  // Each group's ranks in precedence order, so every list they are appended to stays in that order.
+  const ranksByGroup = new Map<HostGroup, number[]>();
+  drafts.forEach((draft, rank) => {
+    for (const group of groupsByRoute[draft.rule.routeIndex]!) {
+      const ranks = ranksByGroup.get(group);
+      if (ranks === undefined) ranksByGroup.set(group, [rank]);
+      else ranks.push(rank);
+    }
   });
-  return { exactHosts, wildcardSuffixes, catchAll, candidates };
+  // One group at a time, so that a group's trie nodes are allocated side by side: a request walks one
+  // group, and in a large table that is a few pages instead of one per node.
+  const segmentNames = new Map<string, string>();
+  for (const [group, ranks] of ranksByGroup) {
+    for (const rank of ranks) {
+      const draft = drafts[rank]!;
+      addCandidate(group, draft, draft.trieSegments, segmentNames);
+    }
+  }
+  return { exactHosts, wildcardSuffixes, catchAll, candidates: drafts };
 }
 
 function newHostGroup(): HostGroup {
-  return { exactPaths: undefined, trie: newTrieNode(), regexCount: 0 };
+  return newTrieNode();
 }
 
 function groupIn(groups: Map<string, HostGroup>, key: string): HostGroup {
@@ -311,21 +329,22 @@ function groupIn(groups: Map<string, HostGroup>, key: string): HostGroup {
   return group;
 }
 
-function addCandidate(group: HostGroup, candidate: MatchCandidate, trieSegments: readonly string[]): void {
+function addCandidate(
+  group: HostGroup,
+  candidate: MatchCandidate,
+  trieSegments: readonly string[],
+  segmentNames: Map<string, string>,
+): void {
+  const node = trieNodeAt(group, trieSegments, segmentNames);
   switch (candidate.pathMatch.type) {
-    case "Exact": {
-      group.exactPaths ??= new Map();
-      const list = group.exactPaths.get(candidate.pathMatch.value);
-      if (list) list.push(candidate);
-      else group.exactPaths.set(candidate.pathMatch.value, [candidate]);
+    case "Exact":
+      addExactCandidate(node, candidate);
       return;
-    }
     case "PathPrefix":
-      addPrefixCandidate(trieNodeAt(group.trie, trieSegments), candidate);
+      addPrefixCandidate(node, candidate);
       return;
     case "RegularExpression":
-      addRegexCandidate(trieNodeAt(group.trie, trieSegments), candidate);
-      group.regexCount++;
+      addRegexCandidate(node, candidate);
       return;
   }
 }

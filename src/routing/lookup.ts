@@ -3,14 +3,13 @@
  * pipeline sees only `CompiledRule` and `RouteMatch`).
  *
  *   host ─┬─ exact-host map ──────────┐
- *         ├─ wildcard-suffix map ─────┼─▶ HostGroup ─┬─ exact-path map ─────▶ candidates
- *         └─ catch-all group ─────────┘              └─ segment trie ─┬─ prefix candidates per node
- *                                                                     └─ regex candidates per node
+ *         ├─ wildcard-suffix map ─────┼─▶ HostGroup: a segment trie ─┬─ exact-path candidates per node
+ *         └─ catch-all group ─────────┘                                ├─ prefix candidates per node
+ *                                                                      └─ regex candidates per node
  *
  * Every candidate list is in precedence order (see `precedence.ts`), fixed once at compile time.
  */
-import type { PathMatch } from "../config/schema.ts";
-import type { CompiledRule, RouteMatch } from "./types.ts";
+import type { RouteMatch } from "./types.ts";
 
 /** One header or query-parameter condition: exact value, or an anchored regular expression. */
 export interface ValueCondition {
@@ -20,11 +19,12 @@ export interface ValueCondition {
   readonly regex: RegExp | undefined;
 }
 
-/** One `matches[i]` of one rule: everything but the host and the path's trie position. */
-export interface MatchCandidate {
-  readonly rule: CompiledRule;
-  readonly matchIndex: number;
-  readonly pathMatch: PathMatch;
+/**
+ * One `matches[i]` of one rule: everything but the host and the path's trie position. A candidate is
+ * itself the `RouteMatch` that `matchRoute` returns: built once, so a match allocates nothing and
+ * follows no further pointer.
+ */
+export interface MatchCandidate extends RouteMatch {
   /** Set for RegularExpression paths. */
   readonly pathRegex: RegExp | undefined;
   readonly method: string | undefined;
@@ -32,29 +32,35 @@ export interface MatchCandidate {
   readonly queryParams: readonly ValueCondition[];
   /** Position in the table-wide precedence order; lower wins. */
   readonly rank: number;
-  /** Built once: a match allocates nothing. */
-  readonly result: RouteMatch;
 }
 
 export interface PathTrieNode {
   /** The child when there is exactly one (most nodes): no map to allocate or hash into. */
   onlySegment: string | undefined;
   onlyChild: PathTrieNode | undefined;
-  /** The children when there are two or more. */
+  /**
+   * Two to `MAX_BRANCHES` children, as `[segment, child, segment, child, …]`: one small array that the
+   * walk scans in place, comparing interned segments, instead of a map's two objects and a sliced key.
+   */
+  branches: (string | PathTrieNode)[] | undefined;
+  /** The children when there are more than `MAX_BRANCHES`. */
   children: Map<string, PathTrieNode> | undefined;
+  /**
+   * Exact candidates whose path ends at this node (`/a/b` and `/a/b/` both end at a → b): the one
+   * walk a request makes anyway finds them, with no separate map to miss in the cache on.
+   */
+  exacts: readonly MatchCandidate[];
   /** PathPrefix candidates whose prefix ends at this node. */
   prefixes: readonly MatchCandidate[];
   /** RegularExpression candidates whose literal leading segments end at this node. */
   regexes: readonly MatchCandidate[];
 }
 
-/** Every rule reachable through one route hostname (or through none, for the catch-all group). */
-export interface HostGroup {
-  /** Created with the first Exact path: most groups have none. */
-  exactPaths: Map<string, MatchCandidate[]> | undefined;
-  readonly trie: PathTrieNode;
-  regexCount: number;
-}
+/**
+ * Every rule reachable through one route hostname (or through none, for the catch-all group): the root
+ * of that hostname's trie, so the host lookup lands on the first node of the walk.
+ */
+export type HostGroup = PathTrieNode;
 
 export interface RouteLookup {
   readonly exactHosts: ReadonlyMap<string, HostGroup>;

@@ -10,7 +10,7 @@
  *   the deepest trie node up; each candidate's method, header and query conditions decide.
  *
  * Cost per request: one map lookup for the exact host, one per label of the host for wildcards, and
- * per group visited one exact-path lookup plus a trie walk of at most one node per path segment; the
+ * per group visited one trie walk of at most one node per path segment; the
  * only candidates evaluated are those filed under the request's host and path (the rules sharing a
  * host + path key). The number of routes in the table does not appear.
  */
@@ -42,18 +42,17 @@ export function matchRoute(compiled: CompiledRouteTable, input: MatchInput): Rou
 const walked: PathTrieNode[] = [];
 
 function matchInGroup(group: HostGroup, input: MatchInput): RouteMatch | undefined {
-  const exact = group.exactPaths?.get(input.path);
-  if (exact !== undefined) {
-    for (const candidate of exact) if (holds(candidate, input)) return candidate.result;
+  const depth = walkTrie(group, input.path, walked);
+  // Exact paths end at the deepest node when the walk consumed the whole path; when it stopped short,
+  // that node's exact paths are shorter than the request's and the comparison fails.
+  for (const candidate of walked[depth - 1]!.exacts) {
+    if (candidate.pathMatch.value === input.path && holds(candidate, input)) return candidate;
   }
-  const depth = walkTrie(group.trie, input.path, walked);
-  if (group.regexCount > 0) {
-    const found = firstRegexMatch(depth, input);
-    if (found !== undefined) return found;
-  }
+  const found = firstRegexMatch(depth, input);
+  if (found !== undefined) return found;
   // A deeper node is a longer prefix: deepest first is precedence order.
   for (let level = depth - 1; level >= 0; level--) {
-    for (const candidate of walked[level]!.prefixes) if (holds(candidate, input)) return candidate.result;
+    for (const candidate of walked[level]!.prefixes) if (holds(candidate, input)) return candidate;
   }
   return undefined;
 }
@@ -77,7 +76,7 @@ function firstRegexMatch(depth: number, input: MatchInput): RouteMatch | undefin
   }
   if (only === undefined) return undefined;
   if (lists === undefined) {
-    for (const candidate of only) if (holds(candidate, input)) return candidate.result;
+    for (const candidate of only) if (holds(candidate, input)) return candidate;
     return undefined;
   }
   const next = new Array<number>(lists.length).fill(0);
@@ -89,7 +88,7 @@ function firstRegexMatch(depth: number, input: MatchInput): RouteMatch | undefin
     }
     if (best === -1) return undefined;
     const candidate = lists[best]![next[best]!++]!;
-    if (holds(candidate, input)) return candidate.result;
+    if (holds(candidate, input)) return candidate;
   }
 }
 

@@ -5,48 +5,91 @@
  * Tables hold hundreds of thousands of nodes, most with one child and no candidates, so a node keeps
  * a lone child in two fields (no map) and shares one empty list until a candidate arrives: memory and
  * compile time stay proportional to the table, and the walk compares a lone child's segment in place,
- * without slicing the path.
+ * without slicing the path. A few children sit in one flat array, scanned the same way; only a node
+ * with many children has a map. In a large table the walk's cost is cache misses, one or more per
+ * object it visits, so the fewer objects per level the better.
  */
 import type { MatchCandidate, PathTrieNode } from "./lookup.ts";
 
 const NO_CANDIDATES: readonly MatchCandidate[] = Object.freeze([]);
 
+/** Beyond this many children a map's one hash beats scanning the segments. */
+export const MAX_BRANCHES = 8;
+
 export function newTrieNode(): PathTrieNode {
   return {
     onlySegment: undefined,
     onlyChild: undefined,
+    branches: undefined,
     children: undefined,
+    exacts: NO_CANDIDATES,
     prefixes: NO_CANDIDATES,
     regexes: NO_CANDIDATES,
   };
 }
 
-export function trieNodeAt(root: PathTrieNode, segments: readonly string[]): PathTrieNode {
+/**
+ * The node for `segments`, created as needed. `names` interns segment strings across every trie of a
+ * table: `api` or `v1` under a hundred thousand hosts is one string, which a request's walk compares
+ * against while it is still in the CPU cache.
+ */
+export function trieNodeAt(
+  root: PathTrieNode,
+  segments: readonly string[],
+  names: Map<string, string>,
+): PathTrieNode {
   let node = root;
-  for (const segment of segments) node = childOf(node, segment);
+  for (const segment of segments) {
+    let name = names.get(segment);
+    if (name === undefined) {
+      name = segment;
+      names.set(name, name);
+    }
+    node = childOf(node, name);
+  }
   return node;
 }
 
 function childOf(node: PathTrieNode, segment: string): PathTrieNode {
   if (node.onlySegment === segment) return node.onlyChild!;
-  const existing = node.children?.get(segment);
+  const existing = node.branches ? branchOf(node.branches, segment) : node.children?.get(segment);
   if (existing !== undefined) return existing;
   const child = newTrieNode();
-  if (node.onlyChild === undefined && node.children === undefined) {
+  if (node.onlyChild === undefined && node.branches === undefined && node.children === undefined) {
     node.onlySegment = segment;
     node.onlyChild = child;
+  } else if (node.onlyChild !== undefined) {
+    node.branches = [node.onlySegment!, node.onlyChild, segment, child];
+    node.onlySegment = undefined;
+    node.onlyChild = undefined;
+  } else if (node.branches !== undefined && node.branches.length < 2 * MAX_BRANCHES) {
+    node.branches.push(segment, child);
   } else {
-    if (node.children === undefined) {
-      node.children = new Map([[node.onlySegment!, node.onlyChild!]]);
-      node.onlySegment = undefined;
-      node.onlyChild = undefined;
+    if (node.branches !== undefined) {
+      node.children = new Map();
+      for (let i = 0; i < node.branches.length; i += 2) {
+        node.children.set(node.branches[i] as string, node.branches[i + 1] as PathTrieNode);
+      }
+      node.branches = undefined;
     }
-    node.children.set(segment, child);
+    node.children!.set(segment, child);
   }
   return child;
 }
 
+function branchOf(branches: (string | PathTrieNode)[], segment: string): PathTrieNode | undefined {
+  for (let i = 0; i < branches.length; i += 2) {
+    if (branches[i] === segment) return branches[i + 1] as PathTrieNode;
+  }
+  return undefined;
+}
+
 /** Appends in call order: callers add candidates in precedence order. */
+export function addExactCandidate(node: PathTrieNode, candidate: MatchCandidate): void {
+  if (node.exacts === NO_CANDIDATES) node.exacts = [candidate];
+  else (node.exacts as MatchCandidate[]).push(candidate);
+}
+
 export function addPrefixCandidate(node: PathTrieNode, candidate: MatchCandidate): void {
   if (node.prefixes === NO_CANDIDATES) node.prefixes = [candidate];
   else (node.prefixes as MatchCandidate[]).push(candidate);
@@ -59,7 +102,15 @@ export function addRegexCandidate(node: PathTrieNode, candidate: MatchCandidate)
 
 /** The non-empty segments of a normalised path: `/a/b/` → `["a", "b"]`, `/` → `[]`. */
 export function pathSegments(path: string): string[] {
-  return path.split("/").filter((segment) => segment !== "");
+  const segments: string[] = [];
+  let start = 0;
+  while (start < path.length) {
+    let end = path.indexOf("/", start);
+    if (end === -1) end = path.length;
+    if (end > start) segments.push(path.slice(start, end));
+    start = end + 1;
+  }
+  return segments;
 }
 
 /**
@@ -78,6 +129,15 @@ export function walkTrie(root: PathTrieNode, path: string, into: PathTrieNode[])
     const only = node.onlySegment;
     if (only !== undefined) {
       if (only.length === end - start && path.startsWith(only, start)) child = node.onlyChild;
+    } else if (node.branches !== undefined) {
+      const branches = node.branches;
+      for (let i = 0; i < branches.length; i += 2) {
+        const segment = branches[i] as string;
+        if (segment.length === end - start && path.startsWith(segment, start)) {
+          child = branches[i + 1] as PathTrieNode;
+          break;
+        }
+      }
     } else if (node.children !== undefined) {
       child = node.children.get(path.slice(start, end));
     }
