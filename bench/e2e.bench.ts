@@ -1,0 +1,372 @@
+/**
+ * `npm run bench -- e2e`: end-to-end throughput and latency over loopback, in one run:
+ *
+ *   (a) autocannon → Node origin
+ *   (b) autocannon → workerd, an empty pass-through Worker → origin
+ *   (c) autocannon → workerd, Gatehouse with a 10-route table → origin
+ *   (d) the same, with the 10 routes inside a 10,000-route table
+ *   (e) Gatehouse (10 routes), a JWT-protected route (RS256, local key set, the same token every
+ *       request: the verified-token cache is what is measured) vs the same route unprotected (c)
+ *
+ * The Gatehouse Worker is the bundle `wrangler deploy` would upload (`deploy --dry-run --outdir`), run
+ * in workerd through Miniflare's API (never `wrangler dev`), its `ROUTES` KV namespace seeded by
+ * `publishTable` from src/store, the same layout `gatehouse push` writes. The pass-through Worker builds
+ * one `Request` to the origin from the client's method, headers and body stream and returns the
+ * origin's response as it is, as Gatehouse's forwarder does, so (c)/(b) is Gatehouse's own cost.
+ *
+ * Everything listens on 127.0.0.1 only: the origin in its own Node process, each Worker in its own
+ * workerd process, autocannon in this one. Cases run in rounds (each case warmed up, then measured for
+ * a fixed time); with several rounds, the median round of each case is reported. Everything started
+ * is stopped at the end, also on failure.
+ *
+ *   E2E_DURATION=10 E2E_WARMUP=2 E2E_ROUNDS=1 E2E_CONNECTIONS=32 npm run bench -- e2e
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import { kvStoreFromNamespace } from "../src/store/kv-store.ts";
+import { publishTable } from "../src/store/publish.ts";
+import { generateRoutes, prng, routeTableRoutes } from "./support/route-tables.ts";
+
+const DURATION_S = Number(process.env.E2E_DURATION ?? 10);
+const WARMUP_S = Number(process.env.E2E_WARMUP ?? 2);
+const ROUNDS = Number(process.env.E2E_ROUNDS ?? 1);
+const CONNECTIONS = Number(process.env.E2E_CONNECTIONS ?? 32);
+const LARGE_TABLE_ROUTES = 10_000;
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const wrangler = join(root, "node_modules", "wrangler", "bin", "wrangler.js");
+const COMPATIBILITY_DATE = "2026-11-01";
+const BENCH_HOST = "bench.gatehouse.test";
+const ISSUER = "https://issuer.gatehouse.test/";
+const AUDIENCE = "bench-api";
+
+// ---------------------------------------------------------------------------------------------------
+// Processes
+
+async function startOrigin(): Promise<{ port: number; process: ChildProcess }> {
+  const child = spawn(process.execPath, ["--import", "tsx", join(root, "bench", "support", "origin.ts")], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`origin exited (${code}) before listening`)));
+    child.stdout!.once("data", (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+  });
+  return { port, process: child };
+}
+
+/** `wrangler deploy --dry-run`: the very bundle a deploy uploads (offline, no account). */
+function buildGatehouseBundle(outdir: string): string {
+  const run = spawnSync(process.execPath, [wrangler, "deploy", "--dry-run", "--env=", "--outdir", outdir], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", WRANGLER_LOG: "warn" },
+  });
+  if (run.status !== 0) throw new Error(`wrangler deploy --dry-run failed:\n${run.stdout}\n${run.stderr}`);
+  return join(outdir, "index.js");
+}
+
+/** Workers log through workerd's stdout into this process; counted and dropped, never printed. */
+let workerLogLines = 0;
+
+function sharedOptions() {
+  return {
+    host: "127.0.0.1",
+    port: 0,
+    telemetry: { enabled: false },
+    // A fixed `cf` object: Miniflare would otherwise try to download one.
+    cf: { colo: "LHR", country: "GB", httpProtocol: "HTTP/1.1", tlsVersion: "TLSv1.3" },
+    handleStructuredLogs: () => {
+      workerLogLines++;
+    },
+    compatibilityDate: COMPATIBILITY_DATE,
+    compatibilityFlags: ["nodejs_compat"],
+  };
+}
+
+async function startPassThrough(originPort: number): Promise<Miniflare> {
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      ...sharedOptions(),
+      modules: true,
+      script: `export default {
+  fetch(request, env) {
+    const url = new URL(request.url);
+    const headers = new Headers(request.headers);
+    headers.set("host", env.ORIGIN_HOST);
+    const hasBody = request.method !== "GET" && request.method !== "HEAD";
+    return fetch(new Request(env.ORIGIN + url.pathname + url.search, {
+      method: request.method, headers, body: hasBody ? request.body : null, redirect: "manual",
+    }));
+  },
+};`,
+      bindings: { ORIGIN: `http://127.0.0.1:${originPort}`, ORIGIN_HOST: `127.0.0.1:${originPort}` },
+    }),
+  );
+  await mf.ready;
+  return mf;
+}
+
+async function startGatehouse(bundle: string, table: unknown): Promise<Miniflare> {
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      ...sharedOptions(),
+      modules: true,
+      scriptPath: bundle,
+      // Module names are relative to this root; workerd refuses `..` out of the working directory.
+      modulesRoot: dirname(bundle),
+      kvNamespaces: ["ROUTES"],
+      bindings: {
+        ROUTES_REFRESH_SECONDS: "10",
+        ADMIN_HOSTNAME: "gatehouse.localhost",
+        SESSION_SECRET: "bench-session-secret-bench-session-secret",
+      },
+    }),
+  );
+  await mf.ready;
+  const store = kvStoreFromNamespace((await mf.getKVNamespace("ROUTES")) as unknown as KVNamespace);
+  const outcome = await publishTable(store, table, { publishedBy: "bench", message: "e2e bench" });
+  if (outcome.kind !== "published") {
+    throw new Error(`bench table not published: ${JSON.stringify(outcome).slice(0, 2000)}`);
+  }
+  return mf;
+}
+
+async function portOf(mf: Miniflare): Promise<number> {
+  return Number((await mf.ready).port);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Tables
+
+async function benchKeys(): Promise<{ jwks: unknown[]; token: string }> {
+  const { publicKey, privateKey } = await generateKeyPair("RS256", { extractable: true });
+  const jwk = { ...(await exportJWK(publicKey)), kid: "bench", alg: "RS256", use: "sig" };
+  const token = await new SignJWT({ scope: "bench:read" })
+    .setProtectedHeader({ alg: "RS256", kid: "bench" })
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setSubject("bench-user")
+    .setIssuedAt()
+    .setExpirationTime("2h")
+    .sign(privateKey);
+  return { jwks: [jwk], token };
+}
+
+/**
+ * Ten routes on the bench host: `/open` and `/protected` (same cluster, the latter behind the JWT
+ * provider), and eight more on other prefixes and hosts so the host group is not trivially small.
+ */
+function benchTable(originPort: number, jwks: unknown[], extraRoutes: unknown[]): unknown {
+  const backendRefs = [{ name: "origin" }];
+  const routes: unknown[] = [
+    {
+      id: "open",
+      hostnames: [BENCH_HOST],
+      rules: [{ matches: [{ path: { type: "PathPrefix", value: "/open" } }], backendRefs }],
+    },
+    {
+      id: "protected",
+      hostnames: [BENCH_HOST],
+      rules: [
+        {
+          matches: [{ path: { type: "PathPrefix", value: "/protected" } }],
+          backendRefs,
+          auth: { provider: "bench", requiredScopes: ["bench:read"] },
+        },
+      ],
+    },
+  ];
+  for (let i = 0; i < 8; i++) {
+    routes.push({
+      id: `other${i}`,
+      hostnames: [i < 4 ? BENCH_HOST : `other${i}.gatehouse.test`],
+      rules: [
+        { matches: [{ path: { type: "PathPrefix", value: `/api/v${i}` } }], backendRefs },
+        { matches: [{ path: { type: "Exact", value: `/api/v${i}/status` } }], backendRefs },
+      ],
+    });
+  }
+  return {
+    version: 1,
+    providers: {
+      bench: {
+        issuer: ISSUER,
+        audiences: [AUDIENCE],
+        localJWKS: { keys: jwks },
+        algorithms: ["RS256"],
+        claimToHeaders: [{ claim: "sub", header: "x-user-id" }],
+      },
+    },
+    clusters: { origin: { endpoints: [{ url: `http://127.0.0.1:${originPort}` }] } },
+    routes: [...routes, ...extraRoutes],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Load
+
+interface Case {
+  id: string;
+  label: string;
+  port: () => number;
+  path: string;
+  headers: Record<string, string>;
+}
+
+interface Figures {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function load(c: Case, seconds: number): Promise<Figures> {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${c.port()}${c.path}`,
+    connections: CONNECTIONS,
+    duration: seconds,
+    headers: c.headers,
+  });
+  return {
+    requestsPerSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function medianRound(rounds: Figures[]): Figures {
+  const rps = median(rounds.map((r) => r.requestsPerSecond));
+  return rounds.find((r) => r.requestsPerSecond === rps)!;
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const load0 = loadavg();
+  const stops: (() => unknown)[] = [];
+  const outdir = mkdtempSync(join(tmpdir(), "gatehouse-e2e-"));
+  stops.push(() => rmSync(outdir, { recursive: true, force: true }));
+  try {
+    const origin = await startOrigin();
+    stops.push(() => {
+      origin.process.kill("SIGTERM");
+    });
+    const bundle = buildGatehouseBundle(outdir);
+    const { jwks, token } = await benchKeys();
+    const large = routeTableRoutes(
+      generateRoutes(LARGE_TABLE_ROUTES - 10, prng(LARGE_TABLE_ROUTES)),
+      "origin",
+    );
+
+    const passThrough = await startPassThrough(origin.port);
+    stops.push(() => passThrough.dispose());
+    const small = await startGatehouse(bundle, benchTable(origin.port, jwks, []));
+    stops.push(() => small.dispose());
+    const big = await startGatehouse(bundle, benchTable(origin.port, jwks, large));
+    stops.push(() => big.dispose());
+    const ports = {
+      passThrough: await portOf(passThrough),
+      small: await portOf(small),
+      big: await portOf(big),
+    };
+
+    const host = { host: BENCH_HOST };
+    const cases: Case[] = [
+      { id: "a", label: "(a) Node origin, direct", port: () => origin.port, path: "/open", headers: {} },
+      {
+        id: "b",
+        label: "(b) empty pass-through Worker",
+        port: () => ports.passThrough,
+        path: "/open",
+        headers: host,
+      },
+      { id: "c", label: "(c) Gatehouse, 10 routes", port: () => ports.small, path: "/open", headers: host },
+      { id: "d", label: "(d) Gatehouse, 10,000 routes", port: () => ports.big, path: "/open", headers: host },
+      {
+        id: "e",
+        label: "(e) Gatehouse, 10 routes, JWT-protected (RS256, cached)",
+        port: () => ports.small,
+        path: "/protected",
+        headers: { ...host, authorization: `Bearer ${token}` },
+      },
+    ];
+
+    const figures = new Map<string, Figures[]>(cases.map((c) => [c.id, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const c of cases) {
+        await load(c, WARMUP_S);
+        const measured = await load(c, DURATION_S);
+        if (measured.non2xx > 0 || measured.errors > 0) {
+          throw new Error(`${c.label}: ${measured.non2xx} non-2xx answers, ${measured.errors} errors`);
+        }
+        figures.get(c.id)!.push(measured);
+      }
+    }
+    const load1 = loadavg();
+
+    const row = new Map(cases.map((c) => [c.id, medianRound(figures.get(c.id)!)]));
+    const rps = (id: string) => row.get(id)!.requestsPerSecond;
+    console.log("## End to end\n");
+    console.log(
+      `autocannon, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up then ${DURATION_S} s per case, ` +
+        `${ROUNDS} round(s) (median round shown), 1 KiB response body, 127.0.0.1 only; workerd via Miniflare ` +
+        `${await miniflareVersion()}. Load average (1/5/15 min) before: ${formatLoad(load0)}, after: ` +
+        `${formatLoad(load1)}. Worker log lines received (and dropped): ${workerLogLines.toLocaleString("en-US")}.\n`,
+    );
+    console.log("| case | req/s | p50 ms | p99 ms | all rounds, req/s |");
+    console.log("|---|---:|---:|---:|---|");
+    for (const c of cases) {
+      const f = row.get(c.id)!;
+      const all = figures.get(c.id)!.map((r) => Math.round(r.requestsPerSecond).toLocaleString("en-US"));
+      console.log(
+        `| ${c.label} | ${Math.round(f.requestsPerSecond).toLocaleString("en-US")} | ${f.p50} | ${f.p99} | ${all.join(", ")} |`,
+      );
+    }
+    console.log("");
+    console.log("| ratio | value | target | |");
+    console.log("|---|---:|---:|---|");
+    const ratio = (name: string, value: number, target: number) =>
+      console.log(
+        `| ${name} | ${value.toFixed(3)} | ≥ ${target.toFixed(2)} | ${value >= target ? "met" : "**missed**"} |`,
+      );
+    ratio("(d)/(c) 10,000 vs 10 routes", rps("d") / rps("c"), 0.95);
+    ratio("(c)/(b) Gatehouse vs pass-through", rps("c") / rps("b"), 0.85);
+    ratio("(e)/(c) protected vs unprotected", rps("e") / rps("c"), 0.9);
+    console.log(`| (b)/(a) pass-through vs direct | ${(rps("b") / rps("a")).toFixed(3)} | | |`);
+    console.log("");
+  } finally {
+    for (const stop of stops.reverse()) {
+      try {
+        await stop();
+      } catch (err) {
+        console.error(`cleanup: ${String(err)}`);
+      }
+    }
+  }
+}
+
+function formatLoad(values: number[]): string {
+  return values.map((v) => v.toFixed(2)).join(" / ");
+}
+
+async function miniflareVersion(): Promise<string> {
+  const { createRequire } = await import("node:module");
+  return (createRequire(import.meta.url)("miniflare/package.json") as { version: string }).version;
+}
+
+await main();
