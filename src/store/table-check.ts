@@ -7,14 +7,18 @@
  *    edited afterwards);
  * 3. its shape against the normalised schema (`table-shape.ts`): a table this Worker understands;
  * 4. the references between its parts (every cluster and provider a rule names exists), with the same
- *    check and messages as `gatehouse validate` (`config/references.ts`).
+ *    check and messages as `gatehouse validate` (`config/references.ts`);
+ * 5. the safety of every regular expression it would run per request (`config/regex-safety.ts`): the
+ *    one meaning check whose failure would not just misroute but stall the isolate, so a record written
+ *    by hand cannot slip a catastrophic pattern past the CLI.
  *
- * The rest of validation (regex safety, hostnames, header lists, shadowed rules…) is the CLI's: every
- * table it writes has passed it, and the hash proves the table is the one it wrote. `rollback` and
- * `diff` apply these checks too, and full validation on top.
+ * The rest of validation (hostnames, header lists, shadowed rules…) is the CLI's: every table it writes
+ * has passed it, and the hash proves the table is the one it wrote. `rollback` and `diff` apply these
+ * checks too, and full validation on top.
  */
 import { formatProblem, ProblemReport } from "../config/problems.ts";
 import { checkNamesAndReferences } from "../config/references.ts";
+import { type RegexContext, regexProblem } from "../config/regex-safety.ts";
 import type { RouteTable } from "../config/schema.ts";
 import type { TableView } from "../config/table-view.ts";
 import { parseVersionRecord, tableHash, type VersionInfo, versionKey } from "./kv-layout.ts";
@@ -42,15 +46,45 @@ export async function checkVersionRecord(id: string, text: string): Promise<Reco
 
 export type TableCheck = { ok: true; table: RouteTable } | { ok: false; problems: string[] };
 
-/** Steps 3 and 4: shape, then references (only a well-shaped table can be walked safely). */
+/** Steps 3 to 5: shape, then references and regexes (only a well-shaped table can be walked safely). */
 export function checkStoredTable(input: unknown): TableCheck {
   const shape = tableShapeProblem(input);
   if (shape) return { ok: false, problems: [shape] };
   const table = input as RouteTable;
   const report = new ProblemReport();
   checkNamesAndReferences(viewOf(table), report);
+  checkRegexSafety(table, report);
   if (report.errors.length > 0) return { ok: false, problems: report.errors.map(formatProblem) };
   return { ok: true, table };
+}
+
+const PATHS_AND_HEADERS: RegexContext = { subjectHasNoLineBreaks: true };
+// Query values are percent-decoded, so unlike paths and header values they can hold line breaks.
+const QUERY_VALUES: RegexContext = { subjectHasNoLineBreaks: false };
+
+/** The regexes `config/rule-checks.ts` checks for `validate`, at the same paths and in the same words. */
+function checkRegexSafety(table: RouteTable, report: ProblemReport): void {
+  table.routes.forEach((route, r) => {
+    route.rules.forEach((rule, u) => {
+      rule.matches?.forEach((match, m) => {
+        const at = ["routes", r, "rules", u, "matches", m];
+        const check = (pattern: string, context: RegexContext, field: (string | number)[]) => {
+          const problem = regexProblem(pattern, context);
+          if (problem) report.error([...at, ...field], problem);
+        };
+        if (match.path?.type === "RegularExpression")
+          check(match.path.value, PATHS_AND_HEADERS, ["path", "value"]);
+        match.headers?.forEach((header, i) => {
+          if (header.type === "RegularExpression")
+            check(header.value, PATHS_AND_HEADERS, ["headers", i, "value"]);
+        });
+        match.queryParams?.forEach((param, i) => {
+          if (param.type === "RegularExpression")
+            check(param.value, QUERY_VALUES, ["queryParams", i, "value"]);
+        });
+      });
+    });
+  });
 }
 
 /** A well-shaped table as the checks see it: complete, nothing salvaged (as `viewOfTable`). */

@@ -50,6 +50,29 @@ describe("checkStoredTable", () => {
       expect(validation.problems.map(formatProblem)).toEqual(expect.arrayContaining(expected));
   });
 
+  it("refuses a catastrophic regular expression, as validate words it: a hand-written record cannot stall the isolate", () => {
+    const table = structuredClone(normalised(tableFor("a.example.com"))) as RouteTable;
+    const rule = table.routes[0]!.rules[0]!;
+    rule.matches = [
+      {
+        path: { type: "RegularExpression", value: "/(a+)+" },
+        headers: [{ name: "x-id", type: "RegularExpression", value: "(x|x)*y" }],
+        queryParams: [{ name: "q", type: "RegularExpression", value: "[0-9]+" }],
+      },
+    ];
+    const result = checkStoredTable(table);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems.map((p) => p.slice(0, p.indexOf(":")))).toEqual([
+      "routes[0].rules[0].matches[0].path.value",
+      "routes[0].rules[0].matches[0].headers[0].value",
+    ]);
+    const validation = validateRouteTable(table);
+    expect(validation.ok).toBe(false);
+    if (!validation.ok)
+      expect(validation.problems.map(formatProblem)).toEqual(expect.arrayContaining(result.problems));
+  });
+
   it("checks the shape before walking references, so a malformed table cannot make it throw", () => {
     for (const input of [
       null,

@@ -165,6 +165,34 @@ describe("table source (worker, real KV)", () => {
     expect(await routed("one.test")).toBe(true);
   });
 
+  it("keeps the last good table when a record written by hand carries a catastrophic regex", async () => {
+    const good = await publish(tableFor("one.test"));
+    expect(await routed("one.test")).toBe(true);
+    const handWritten = {
+      version: 1,
+      providers: {},
+      clusters: { pods: { endpoints: [{ url: podUrl("pod-a"), weight: 1 }], ...CLUSTER_DEFAULTS } },
+      routes: [
+        {
+          id: "two",
+          hostnames: ["two.test"],
+          rules: [
+            {
+              matches: [{ path: { type: "RegularExpression", value: "/(a+)+b" } }],
+              backendRefs: [{ name: "pods", weight: 1 }],
+            },
+          ],
+        },
+      ],
+    };
+    const bad = await writeRawVersion(handWritten, { version: good.version.version + 1 });
+    const s = await waitForStatus((st) => st.lastLoadError?.version === bad);
+    expect(s.lastLoadError?.kind).toBe("rejected");
+    expect(s.lastLoadError?.message).toContain("routes[0].rules[0].matches[0].path.value:");
+    expect(s.table?.id).toBe(good.version.id);
+    expect(await routed("two.test")).toBe(false);
+  });
+
   it("skips a version with a field this Worker does not know (a newer CLI's) rather than half-apply it", async () => {
     const good = await publish(tableFor("one.test"));
     expect(await routed("one.test")).toBe(true);
