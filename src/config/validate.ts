@@ -12,9 +12,10 @@ import { type Problem, ProblemReport } from "./problems.ts";
 import { checkProviders } from "./provider-checks.ts";
 import { checkNamesAndReferences } from "./references.ts";
 import { checkRoutes } from "./rule-checks.ts";
+import { salvageView } from "./salvage.ts";
 import { type RouteTable, RouteTableSchema } from "./schema.ts";
 import { checkShadowedRules } from "./shadowing.ts";
-import { salvageView, type TableView, viewOfTable } from "./table-view.ts";
+import { type TableView, viewOfTable } from "./table-view.ts";
 import { issuesToProblems, readableMessage } from "./zod-problems.ts";
 
 export { formatProblem, type Problem } from "./problems.ts";

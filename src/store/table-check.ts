@@ -20,7 +20,7 @@ import { formatProblem, ProblemReport } from "../config/problems.ts";
 import { checkNamesAndReferences } from "../config/references.ts";
 import { type RegexContext, regexProblem } from "../config/regex-safety.ts";
 import type { RouteTable } from "../config/schema.ts";
-import type { TableView } from "../config/table-view.ts";
+import { viewOfTable } from "../config/table-view.ts";
 import { parseVersionRecord, tableHash, type VersionInfo, versionKey } from "./kv-layout.ts";
 import { tableShapeProblem } from "./table-shape.ts";
 
@@ -52,7 +52,7 @@ export function checkStoredTable(input: unknown): TableCheck {
   if (shape) return { ok: false, problems: [shape] };
   const table = input as RouteTable;
   const report = new ProblemReport();
-  checkNamesAndReferences(viewOf(table), report);
+  checkNamesAndReferences(viewOfTable(table), report);
   checkRegexSafety(table, report);
   if (report.errors.length > 0) return { ok: false, problems: report.errors.map(formatProblem) };
   return { ok: true, table };
@@ -85,20 +85,4 @@ function checkRegexSafety(table: RouteTable, report: ProblemReport): void {
       });
     });
   });
-}
-
-/** A well-shaped table as the checks see it: complete, nothing salvaged (as `viewOfTable`). */
-function viewOf(table: RouteTable): TableView {
-  return {
-    providers: new Map(Object.entries(table.providers)),
-    clusters: new Map(Object.entries(table.clusters)),
-    routes: table.routes.map((route, index) => ({
-      index,
-      id: route.id,
-      hostnames: route.hostnames ?? [],
-      hostnamesComplete: true,
-      rules: route.rules,
-    })),
-    incomplete: () => false,
-  };
 }

@@ -55,7 +55,7 @@ describe("the Worker bundle", () => {
     const forbidden = inputs.filter(
       (path) =>
         path.includes("node_modules/zod/") ||
-        /^src\/config\/(schema|validate|zod-problems|table-view|json-schema)\.ts$/.test(path),
+        /^src\/config\/(schema|validate|zod-problems|salvage|json-schema)\.ts$/.test(path),
     );
     expect(forbidden, "import constants from src/config/constants.ts and types with `import type`").toEqual(
       [],

@@ -3,7 +3,7 @@
  * problem's path points at the part it is about.
  */
 import { describe, expect, it } from "vitest";
-import { salvageView } from "../../src/config/table-view.ts";
+import { salvageView } from "../../src/config/salvage.ts";
 import { formatProblem, validateRouteTable } from "../../src/config/validate.ts";
 
 const clusters = { app: { endpoints: [{ url: "http://127.0.0.1:9001" }] } };
