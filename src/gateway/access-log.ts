@@ -19,5 +19,7 @@ export interface AccessLogEntry {
 }
 
 export function writeAccessLog(entry: AccessLogEntry): void {
-  console.log(JSON.stringify({ type: "access", ...entry }));
+  // `type` first, without copying the entry into a new object on every request. The entry's required
+  // fields mean its JSON is never `{}`.
+  console.log(`{"type":"access",${JSON.stringify(entry).slice(1)}`);
 }

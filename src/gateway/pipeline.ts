@@ -70,7 +70,8 @@ export async function handleRequest(
     const { rule } = match;
     log.route = rule.routeId;
     log.rule = rule.ruleName ?? rule.ruleIndex;
-    requestId = requestIdFor(request.headers.get("x-request-id"), rule.trustRequestId);
+    // The id made on arrival stands unless the route trusts the client's (one UUID per request).
+    if (rule.trustRequestId) requestId = requestIdFor(request.headers.get("x-request-id"), true);
 
     const draft: UpstreamDraft = {
       method: request.method,
