@@ -21,6 +21,8 @@ export type AttemptResult =
 
 /** The query as it will be sent: the client's own bytes unless a stage changed the parameters. */
 export function draftSearch(draft: UpstreamDraft, url: URL): string {
+  // Most requests have no query and no stage added one: skip serialising two parameter lists.
+  if (draft.query.size === 0 && url.search === "") return "";
   const query = draft.query.toString();
   if (query === url.searchParams.toString()) return url.search;
   return query === "" ? "" : `?${query}`;
