@@ -19,10 +19,16 @@
  * a fixed time); with several rounds, the median round of each case is reported. Everything started
  * is stopped at the end, also on failure.
  *
- *   E2E_DURATION=10 E2E_WARMUP=2 E2E_ROUNDS=1 E2E_CONNECTIONS=32 npm run bench -- e2e
+ *   E2E_DURATION=8 E2E_WARMUP=2 E2E_ROUNDS=3 E2E_CONNECTIONS=32 npm run bench -- e2e
+ *   E2E_CASES=c,d E2E_WORKER_LOGS=1 …   only some cases; print the Workers' log lines other than access
+ *   E2E_PROFILE=c …                      a CPU profile of the Worker isolate (workerd's inspector) over
+ *                                        the first measured run of case c, written to /tmp; the bundle
+ *                                        is then built without minifying, so the profile names functions
+ *   E2E_BUNDLE=dir/index.js …            run this Worker bundle instead of building one (what-if runs)
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -31,12 +37,16 @@ import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { kvStoreFromNamespace } from "../src/store/kv-store.ts";
 import { publishTable } from "../src/store/publish.ts";
+import { startProfiling } from "./support/inspector-profile.ts";
 import { generateRoutes, prng, routeTableRoutes } from "./support/route-tables.ts";
 
-const DURATION_S = Number(process.env.E2E_DURATION ?? 10);
+const DURATION_S = Number(process.env.E2E_DURATION ?? 8);
 const WARMUP_S = Number(process.env.E2E_WARMUP ?? 2);
-const ROUNDS = Number(process.env.E2E_ROUNDS ?? 1);
+const ROUNDS = Number(process.env.E2E_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.E2E_CONNECTIONS ?? 32);
+const CASES = process.env.E2E_CASES?.split(",");
+const SHOW_WORKER_LOGS = process.env.E2E_WORKER_LOGS === "1";
+const PROFILE_CASE = process.env.E2E_PROFILE;
 const LARGE_TABLE_ROUTES = 10_000;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -63,7 +73,15 @@ async function startOrigin(): Promise<{ port: number; process: ChildProcess }> {
 
 /** `wrangler deploy --dry-run`: the very bundle a deploy uploads (offline, no account). */
 function buildGatehouseBundle(outdir: string): string {
-  const run = spawnSync(process.execPath, [wrangler, "deploy", "--dry-run", "--env=", "--outdir", outdir], {
+  const args = [
+    "deploy",
+    "--dry-run",
+    "--env=",
+    "--outdir",
+    outdir,
+    ...(PROFILE_CASE ? ["--minify=false"] : []),
+  ];
+  const run = spawnSync(process.execPath, [wrangler, ...args], {
     cwd: root,
     encoding: "utf8",
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", WRANGLER_LOG: "warn" },
@@ -75,15 +93,21 @@ function buildGatehouseBundle(outdir: string): string {
 /** Workers log through workerd's stdout into this process; counted and dropped, never printed. */
 let workerLogLines = 0;
 
+let nextInspectorPort = 9330;
+
 function sharedOptions() {
   return {
+    ...(PROFILE_CASE ? { inspectorPort: nextInspectorPort++ } : {}),
     host: "127.0.0.1",
     port: 0,
     telemetry: { enabled: false },
+    // Miniflare's entry Worker would otherwise copy every response to log it.
+    logRequests: false,
     // A fixed `cf` object: Miniflare would otherwise try to download one.
     cf: { colo: "LHR", country: "GB", httpProtocol: "HTTP/1.1", tlsVersion: "TLSv1.3" },
-    handleStructuredLogs: () => {
+    handleStructuredLogs: ({ message }: { message: string }) => {
       workerLogLines++;
+      if (SHOW_WORKER_LOGS && !message.startsWith('{"type":"access"')) console.error(`worker: ${message}`);
     },
     compatibilityDate: COMPATIBILITY_DATE,
     compatibilityFlags: ["nodejs_compat"],
@@ -216,6 +240,8 @@ interface Case {
   id: string;
   label: string;
   port: () => number;
+  /** The Worker's Miniflare, for profiling; none for the direct case. */
+  worker?: () => Miniflare;
   path: string;
   headers: Record<string, string>;
 }
@@ -244,6 +270,29 @@ async function load(c: Case, seconds: number): Promise<Figures> {
   };
 }
 
+/**
+ * One request, alone, timed: for a Gatehouse Worker the first one loads the table from KV (check and
+ * compile) while it waits. Sent before any load so the table is loaded once, not once per connection.
+ */
+function firstRequestMs(c: Case): Promise<number> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: "127.0.0.1", port: c.port(), path: c.path, headers: c.headers, agent: false },
+      (res) => {
+        res.resume();
+        res.on("end", () =>
+          res.statusCode === 200
+            ? resolve(performance.now() - started)
+            : reject(new Error(`${c.label}: first request answered ${res.statusCode}`)),
+        );
+      },
+    );
+    req.on("error", reject);
+    req.end();
+  });
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
@@ -266,7 +315,7 @@ async function main(): Promise<void> {
     stops.push(() => {
       origin.process.kill("SIGTERM");
     });
-    const bundle = buildGatehouseBundle(outdir);
+    const bundle = process.env.E2E_BUNDLE ?? buildGatehouseBundle(outdir);
     const { jwks, token } = await benchKeys();
     const large = routeTableRoutes(
       generateRoutes(LARGE_TABLE_ROUTES - 10, prng(LARGE_TABLE_ROUTES)),
@@ -286,31 +335,60 @@ async function main(): Promise<void> {
     };
 
     const host = { host: BENCH_HOST };
-    const cases: Case[] = [
+    const allCases: Case[] = [
       { id: "a", label: "(a) Node origin, direct", port: () => origin.port, path: "/open", headers: {} },
       {
         id: "b",
         label: "(b) empty pass-through Worker",
         port: () => ports.passThrough,
+        worker: () => passThrough,
         path: "/open",
         headers: host,
       },
-      { id: "c", label: "(c) Gatehouse, 10 routes", port: () => ports.small, path: "/open", headers: host },
-      { id: "d", label: "(d) Gatehouse, 10,000 routes", port: () => ports.big, path: "/open", headers: host },
+      {
+        id: "c",
+        label: "(c) Gatehouse, 10 routes",
+        port: () => ports.small,
+        worker: () => small,
+        path: "/open",
+        headers: host,
+      },
+      {
+        id: "d",
+        label: "(d) Gatehouse, 10,000 routes",
+        port: () => ports.big,
+        worker: () => big,
+        path: "/open",
+        headers: host,
+      },
       {
         id: "e",
         label: "(e) Gatehouse, 10 routes, JWT-protected (RS256, cached)",
         port: () => ports.small,
+        worker: () => small,
         path: "/protected",
         headers: { ...host, authorization: `Bearer ${token}` },
       },
     ];
+    const cases = allCases.filter((c) => CASES === undefined || CASES.includes(c.id));
+
+    const firstMs = new Map<string, number>();
+    for (const c of cases) firstMs.set(c.id, await firstRequestMs(c));
 
     const figures = new Map<string, Figures[]>(cases.map((c) => [c.id, []]));
     for (let round = 0; round < ROUNDS; round++) {
       for (const c of cases) {
         await load(c, WARMUP_S);
+        const profiling =
+          round === 0 && c.id === PROFILE_CASE && c.worker
+            ? await startProfiling(Number((await c.worker().getInspectorURL()).port), "")
+            : undefined;
         const measured = await load(c, DURATION_S);
+        if (profiling) {
+          const file = join(tmpdir(), `gatehouse-e2e-${c.id}-${Date.now()}.cpuprofile`);
+          await profiling.stop(file);
+          console.error(`profile of case ${c.id}: ${file}`);
+        }
         if (measured.non2xx > 0 || measured.errors > 0) {
           throw new Error(`${c.label}: ${measured.non2xx} non-2xx answers, ${measured.errors} errors`);
         }
@@ -320,7 +398,7 @@ async function main(): Promise<void> {
     const load1 = loadavg();
 
     const row = new Map(cases.map((c) => [c.id, medianRound(figures.get(c.id)!)]));
-    const rps = (id: string) => row.get(id)!.requestsPerSecond;
+    const rps = (id: string) => row.get(id)?.requestsPerSecond ?? Number.NaN;
     console.log("## End to end\n");
     console.log(
       `autocannon, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up then ${DURATION_S} s per case, ` +
@@ -328,13 +406,14 @@ async function main(): Promise<void> {
         `${await miniflareVersion()}. Load average (1/5/15 min) before: ${formatLoad(load0)}, after: ` +
         `${formatLoad(load1)}. Worker log lines received (and dropped): ${workerLogLines.toLocaleString("en-US")}.\n`,
     );
-    console.log("| case | req/s | p50 ms | p99 ms | all rounds, req/s |");
-    console.log("|---|---:|---:|---:|---|");
+    console.log("| case | req/s | p50 ms | p99 ms | all rounds, req/s | first request ms |");
+    console.log("|---|---:|---:|---:|---|---:|");
     for (const c of cases) {
       const f = row.get(c.id)!;
       const all = figures.get(c.id)!.map((r) => Math.round(r.requestsPerSecond).toLocaleString("en-US"));
       console.log(
-        `| ${c.label} | ${Math.round(f.requestsPerSecond).toLocaleString("en-US")} | ${f.p50} | ${f.p99} | ${all.join(", ")} |`,
+        `| ${c.label} | ${Math.round(f.requestsPerSecond).toLocaleString("en-US")} | ${f.p50} | ${f.p99} | ` +
+          `${all.join(", ")} | ${firstMs.get(c.id)!.toFixed(0)} |`,
       );
     }
     console.log("");
@@ -342,7 +421,8 @@ async function main(): Promise<void> {
     console.log("|---|---:|---:|---|");
     const ratio = (name: string, value: number, target: number) =>
       console.log(
-        `| ${name} | ${value.toFixed(3)} | ≥ ${target.toFixed(2)} | ${value >= target ? "met" : "**missed**"} |`,
+        `| ${name} | ${value.toFixed(3)} | ≥ ${target.toFixed(2)} | ` +
+          `${Number.isNaN(value) ? "not run" : value >= target ? "met" : "**missed**"} |`,
       );
     ratio("(d)/(c) 10,000 vs 10 routes", rps("d") / rps("c"), 0.95);
     ratio("(c)/(b) Gatehouse vs pass-through", rps("c") / rps("b"), 0.85);

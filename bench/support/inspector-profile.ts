@@ -1,0 +1,51 @@
+/**
+ * A CPU profile of a Worker's isolate inside workerd, over the inspector protocol (the same one
+ * Chrome DevTools speaks): `node --cpu-prof` cannot see inside workerd. The result is a
+ * `.cpuprofile` file that DevTools, speedscope or `bench/support/profile-summary.ts` can read.
+ */
+import { writeFileSync } from "node:fs";
+import WebSocket from "ws";
+
+interface InspectorTarget {
+  title: string;
+  webSocketDebuggerUrl: string;
+}
+
+export interface Profiling {
+  /** Stops profiling and writes the profile to `file`. */
+  stop(file: string): Promise<void>;
+}
+
+/** Starts the profiler on the isolate whose inspector target title contains `worker`. */
+export async function startProfiling(inspectorPort: number, worker: string): Promise<Profiling> {
+  const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()) as InspectorTarget[];
+  const target = targets.find((t) => t.title.includes(worker)) ?? targets[0];
+  if (!target) throw new Error(`no inspector target on port ${inspectorPort}`);
+  const socket = new WebSocket(target.webSocketDebuggerUrl);
+  await new Promise<void>((resolve, reject) => {
+    socket.once("open", () => resolve());
+    socket.once("error", reject);
+  });
+  let nextId = 1;
+  const pending = new Map<number, (result: unknown) => void>();
+  socket.on("message", (data) => {
+    const message = JSON.parse(String(data)) as { id?: number; result?: unknown };
+    if (message.id !== undefined) pending.get(message.id)?.(message.result);
+  });
+  const call = (method: string, params: Record<string, unknown> = {}) =>
+    new Promise<unknown>((resolve) => {
+      const id = nextId++;
+      pending.set(id, resolve);
+      socket.send(JSON.stringify({ id, method, params }));
+    });
+  await call("Profiler.enable");
+  await call("Profiler.setSamplingInterval", { interval: 100 });
+  await call("Profiler.start");
+  return {
+    async stop(file) {
+      const { profile } = (await call("Profiler.stop")) as { profile: unknown };
+      writeFileSync(file, JSON.stringify(profile));
+      socket.close();
+    },
+  };
+}
