@@ -18,6 +18,7 @@
 import type { z } from "zod";
 import { RouteSchema, type RouteTable, RouteTableSchema } from "./schema.ts";
 import type { RouteView, Salvaged, TableView } from "./table-view.ts";
+import { def, resolve } from "./zod-walk.ts";
 
 /** Best effort over input that failed the schema somewhere. */
 export function salvageView(input: unknown): TableView {
@@ -52,26 +53,11 @@ const HOLE = Symbol("hole");
 /** Mappings that are never holes: a malformed required field is left out instead. */
 const NEVER_HOLES: ReadonlySet<z.ZodType> = new Set<z.ZodType>([RouteTableSchema, RouteSchema]);
 
-interface Def {
-  type: string;
-  shape?: Record<string, z.ZodType>;
-  innerType?: z.ZodType;
-  element?: z.ZodType;
-  valueType?: z.ZodType;
-  options?: z.ZodType[];
-  discriminator?: string;
-  in?: z.ZodType;
-}
-
-function def(schema: z.ZodType): Def {
-  return (schema as unknown as { _zod: { def: Def } })._zod.def;
-}
-
 /** The well-shaped part of `input` under `schema`, or HOLE. Rebuilt containers are added to `rebuilt`. */
 function salvage(schema: z.ZodType, input: unknown, rebuilt: WeakSet<object>): unknown {
   const direct = schema.safeParse(input);
   if (direct.success) return direct.data;
-  const target = unwrap(schema, input);
+  const target = resolve(schema, input);
   if (!target) return HOLE;
   const d = def(target);
 
@@ -116,32 +102,6 @@ function salvage(schema: z.ZodType, input: unknown, rebuilt: WeakSet<object>): u
     return fields;
   }
   return HOLE;
-}
-
-/** Through optional/default/nullable/pipe wrappers, and to the union branch the input names. */
-function unwrap(schema: z.ZodType, input: unknown): z.ZodType | undefined {
-  for (let depth = 0; depth < 32; depth++) {
-    const d = def(schema);
-    if (
-      d.innerType &&
-      ["optional", "default", "nullable", "readonly", "prefault", "catch"].includes(d.type)
-    ) {
-      schema = d.innerType;
-    } else if (d.type === "pipe" && d.in) {
-      schema = d.in;
-    } else if (d.type === "union" && d.discriminator && isRecord(input)) {
-      const tag = input[d.discriminator];
-      const branch = d.options?.find((option) => {
-        const literal = def(option).shape?.[d.discriminator!];
-        return literal?.safeParse(tag).success === true;
-      });
-      if (!branch) return undefined;
-      schema = branch;
-    } else {
-      return d.type === "union" ? undefined : schema;
-    }
-  }
-  return undefined;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

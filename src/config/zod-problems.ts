@@ -9,6 +9,7 @@
  */
 import type { z } from "zod";
 import { type FieldPath, formatPath, type PathSegment, type Problem, quote } from "./problems.ts";
+import { def, resolve } from "./zod-walk.ts";
 
 type Issue = z.core.$ZodIssue;
 type RawIssue = z.core.$ZodRawIssue;
@@ -144,69 +145,6 @@ function withValue(issue: Issue): string {
 
 // ---------------------------------------------------------------------------------------------------
 // Walking the schema alongside the input, to know which keys an object accepts.
-
-interface Def {
-  type: string;
-  shape?: Record<string, z.ZodType>;
-  innerType?: z.ZodType;
-  element?: z.ZodType;
-  valueType?: z.ZodType;
-  options?: z.ZodType[];
-  discriminator?: string;
-  in?: z.ZodType;
-  out?: z.ZodType;
-  value?: unknown;
-  values?: unknown[];
-}
-
-function def(schema: z.ZodType): Def {
-  return (schema as unknown as { _zod: { def: Def } })._zod.def;
-}
-
-/** Unwrap optional/default/nullable/pipe wrappers, and pick a union branch by the input. */
-function resolve(schema: z.ZodType, input: unknown): z.ZodType | undefined {
-  for (let depth = 0; depth < 32; depth++) {
-    const d = def(schema);
-    if (
-      d.innerType &&
-      ["optional", "default", "nullable", "readonly", "prefault", "catch"].includes(d.type)
-    ) {
-      schema = d.innerType;
-    } else if (d.type === "pipe" && d.in) {
-      schema = d.in;
-    } else if (d.type === "union" && d.options) {
-      const branch = pickBranch(d, input);
-      if (!branch) return undefined;
-      schema = branch;
-    } else {
-      return schema;
-    }
-  }
-  return undefined;
-}
-
-function pickBranch(d: Def, input: unknown): z.ZodType | undefined {
-  const objects = d.options!.map((option) => resolveShape(option)).filter((o) => o !== undefined);
-  if (d.discriminator && isRecord(input)) {
-    const tag = input[d.discriminator];
-    return objects.find((o) => {
-      const literal = def(o).shape?.[d.discriminator!];
-      return literal !== undefined && literalValues(literal).includes(tag);
-    });
-  }
-  return objects.length === 1 ? objects[0] : undefined;
-}
-
-function resolveShape(schema: z.ZodType): z.ZodType | undefined {
-  const resolved = resolve(schema, undefined);
-  return resolved && def(resolved).type === "object" ? resolved : undefined;
-}
-
-function literalValues(schema: z.ZodType): unknown[] {
-  const d = def(resolve(schema, undefined) ?? schema);
-  if (d.type === "literal") return d.values ?? [d.value];
-  return [];
-}
 
 function knownKeys(root: z.ZodType, input: unknown, path: FieldPath): string[] {
   let schema: z.ZodType | undefined = root;
