@@ -4,23 +4,32 @@
  * collects the figures with the machine they were taken on.
  *
  *   npm run bench                 all suites
- *   npm run bench -- matcher jwt  only suites whose file name contains one of the words
+ *   npm run bench -- matcher auth only suites whose file name contains one of the words
  */
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const filters = process.argv.slice(2);
+/** The issues' order (routing, data path, auth); any other suite after them, by name. */
+const ORDER = ["matcher", "e2e", "auth", "bundle"];
+const rank = (file: string) => {
+  const at = ORDER.findIndex((name) => file.startsWith(`${name}.`));
+  return at === -1 ? ORDER.length : at;
+};
 const suites = readdirSync(here)
   .filter((f) => f.endsWith(".bench.ts"))
   .filter((f) => filters.length === 0 || filters.some((w) => f.includes(w)))
-  .sort();
+  .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 
 console.log(
-  `# Gatehouse benchmarks\n\nNode ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}\n`,
+  `# Gatehouse benchmarks\n\n${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ` +
+    `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, load average ${loadavg()
+      .map((v) => v.toFixed(2))
+      .join(" / ")}\n`,
 );
 let failed = 0;
 for (const suite of suites) {
