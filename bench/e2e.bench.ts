@@ -63,7 +63,8 @@ const AUDIENCE = "bench-api";
 async function startOrigin(): Promise<{ port: number; process: ChildProcess }> {
   const child = spawn(process.execPath, ["--import", "tsx", join(root, "bench", "support", "origin.ts")], {
     cwd: root,
-    stdio: ["ignore", "pipe", "inherit"],
+    // stdin is a pipe so the origin can see this process go away, however it goes.
+    stdio: ["pipe", "pipe", "inherit"],
   });
   const port = await new Promise<number>((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`origin exited (${code}) before listening`)));
@@ -311,6 +312,13 @@ async function main(): Promise<void> {
   const stops: (() => unknown)[] = [];
   const outdir = mkdtempSync(join(tmpdir(), "gatehouse-e2e-"));
   stops.push(() => rmSync(outdir, { recursive: true, force: true }));
+  // Ctrl-C must not leave the origin process or a workerd behind.
+  const interrupted = async () => {
+    for (const stop of stops.reverse()) await Promise.resolve(stop()).catch(() => {});
+    process.exit(130);
+  };
+  process.once("SIGINT", interrupted);
+  process.once("SIGTERM", interrupted);
   try {
     const origin = await startOrigin();
     stops.push(() => {

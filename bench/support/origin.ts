@@ -22,4 +22,7 @@ server.listen(Number(process.argv[2] ?? 0), "127.0.0.1", () => {
   const address = server.address();
   console.log(typeof address === "object" && address ? address.port : "");
 });
-process.on("SIGTERM", () => server.close(() => process.exit(0)));
+// Gone with the bench: on SIGTERM, and when the parent's end of stdin closes (even if it was killed).
+process.on("SIGTERM", () => process.exit(0));
+process.stdin.on("close", () => process.exit(0));
+process.stdin.resume();
