@@ -16,7 +16,7 @@ import type {
   TlsPolicy,
 } from "../config/schema.ts";
 import { parseRouteHostname } from "./hostname.ts";
-import type { HostGroup, MatchCandidate, RouteLookup, ValueCondition } from "./lookup.ts";
+import type { HostGroup, MatchCandidate, PathTrieNode, RouteLookup, ValueCondition } from "./lookup.ts";
 import { normalizePath } from "./normalize.ts";
 import { comparePrecedence, PathKind, type PrecedenceKey } from "./precedence.ts";
 import { compileAnchoredRegex, literalPathSegments } from "./regex.ts";
@@ -54,23 +54,57 @@ const DEFAULT_PATH_MATCH: PathMatch = Object.freeze({ type: "PathPrefix", value:
 export function compileRouteTable(table: RouteTable): CompiledRouteTable {
   const rules: CompiledRule[] = [];
   const drafts: CandidateDraft[] = [];
-  table.routes.forEach((route, routeIndex) => {
+  const paths: PathCache = { values: new Map(), patterns: new Map(), segments: new Map() };
+  // Plain loops, no callbacks: a large table compiles 200,000 matches, and a closure per match (or
+  // per route) is garbage the young generation has to copy or sweep.
+  const routes = table.routes;
+  for (let routeIndex = 0; routeIndex < routes.length; routeIndex++) {
+    const route = routes[routeIndex]!;
     const tls = effectiveTls(table.tls, route.tls);
-    route.rules.forEach((rule, ruleIndex) => {
+    for (let ruleIndex = 0; ruleIndex < route.rules.length; ruleIndex++) {
+      const rule = route.rules[ruleIndex]!;
       const compiled = compileRule(route, routeIndex, rule, ruleIndex, tls);
       rules.push(compiled);
-      const matches: readonly Match[] = rule.matches?.length ? rule.matches : [{}];
-      matches.forEach((match, matchIndex) => {
-        drafts.push(draftCandidate(compiled, match, matchIndex));
-      });
-    });
-  });
-  drafts.sort(comparePrecedence);
-  drafts.forEach((draft, rank) => {
-    draft.rank = rank;
-  });
-  return { table, rules, lookup: buildLookup(table.routes, drafts) };
+      const matches: readonly Match[] = rule.matches?.length ? rule.matches : DEFAULT_MATCHES;
+      for (let matchIndex = 0; matchIndex < matches.length; matchIndex++) {
+        drafts.push(draftCandidate(compiled, matches[matchIndex]!, matchIndex, paths));
+      }
+    }
+  }
+  const ordered = inPrecedenceOrder(drafts);
+  for (let rank = 0; rank < ordered.length; rank++) ordered[rank]!.rank = rank;
+  return { table, rules, lookup: buildLookup(routes, ordered) };
 }
+
+const DEFAULT_MATCHES: readonly Match[] = Object.freeze([Object.freeze({})]);
+
+/**
+ * The drafts (created in table order: route, rule, match) sorted by `comparePrecedence`. The keys
+ * that come before table order are packed into one number with the draft's position below them, and
+ * the numbers sorted natively: no comparator call per comparison, which at 200,000 matches is several
+ * million calls. A table whose keys do not fit (a path length over 4095, over 63 conditions) takes
+ * the comparator, which gives the same order.
+ */
+function inPrecedenceOrder(drafts: CandidateDraft[]): CandidateDraft[] {
+  if (drafts.length > POSITION_LIMIT) return drafts.sort(comparePrecedence);
+  const keys = new Float64Array(drafts.length);
+  for (let i = 0; i < drafts.length; i++) {
+    const d = drafts[i]!;
+    if (d.pathLength > 4095 || d.headerCount > 63 || d.queryCount > 63) return drafts.sort(comparePrecedence);
+    const ahead =
+      ((d.pathKind * 4096 + (4095 - d.pathLength)) * 2 + (d.hasMethod ? 0 : 1)) * 4096 +
+      (63 - d.headerCount) * 64 +
+      (63 - d.queryCount);
+    keys[i] = ahead * POSITION_LIMIT + i;
+  }
+  keys.sort();
+  const ordered = new Array<CandidateDraft>(drafts.length);
+  for (let i = 0; i < keys.length; i++) ordered[i] = drafts[keys[i]! % POSITION_LIMIT]!;
+  return ordered;
+}
+
+/** 2^24 positions below 2 + 12 + 1 + 12 key bits: 51 bits, exact in a double. */
+const POSITION_LIMIT = 2 ** 24;
 
 // ---------------------------------------------------------------------------------------------------
 // Rules
@@ -154,76 +188,79 @@ interface CandidateDraft extends MatchCandidate, PrecedenceKey {
   readonly trieSegments: readonly string[];
 }
 
-/** Where a problem is, spelled only when there is one: a large table would build 100,000 of them. */
-type Field = () => string;
+/**
+ * What a path value compiles to, once per distinct value: a large table repeats the same few hundred
+ * paths under thousands of hosts, so each is normalised, split and interned once, and each pattern
+ * compiled once (a RegExp without `g` or `y` keeps no state between tests, so candidates share it).
+ */
+interface PathCache {
+  /** Exact and PathPrefix values as written → normalised value and its interned segments. */
+  readonly values: Map<string, { readonly value: string; readonly segments: readonly string[] }>;
+  readonly patterns: Map<string, { readonly regex: RegExp; readonly segments: readonly string[] }>;
+  /** Every segment string of every trie: `api` under a hundred thousand hosts is one string. */
+  readonly segments: Map<string, string>;
+}
 
-function draftCandidate(rule: CompiledRule, match: Match, matchIndex: number): CandidateDraft {
-  const field = () => `routes[${rule.routeIndex}].rules[${rule.ruleIndex}].matches[${matchIndex}]`;
-  const path = compilePath(match.path ?? DEFAULT_PATH_MATCH, field);
+/** Where a problem is, spelled only when there is one: a large table would build 100,000 of them. */
+function matchField(rule: CompiledRule, matchIndex: number): string {
+  return `routes[${rule.routeIndex}].rules[${rule.ruleIndex}].matches[${matchIndex}]`;
+}
+
+function draftCandidate(
+  rule: CompiledRule,
+  match: Match,
+  matchIndex: number,
+  paths: PathCache,
+): CandidateDraft {
+  const pathMatch = match.path ?? DEFAULT_PATH_MATCH;
   const headers = match.headers?.length
-    ? compileConditions(match.headers, (name) => name.toLowerCase(), field, "headers")
+    ? compileConditions(match.headers, true, rule, matchIndex, "headers")
     : NO_CONDITIONS;
   const queryParams = match.queryParams?.length
-    ? compileConditions(match.queryParams, (name) => name, field, "queryParams")
+    ? compileConditions(match.queryParams, false, rule, matchIndex, "queryParams")
     : NO_CONDITIONS;
+  let compiledPathMatch = pathMatch;
+  let pathRegex: RegExp | undefined;
+  let trieSegments: readonly string[];
+  let pathKind: PathKind;
+  let pathLength: number;
+  if (pathMatch.type === "RegularExpression") {
+    const compiled = compiledPattern(pathMatch.value, paths, rule, matchIndex);
+    pathRegex = compiled.regex;
+    trieSegments = compiled.segments;
+    pathKind = PathKind.RegularExpression;
+    pathLength = pathMatch.value.length;
+  } else {
+    const { value, segments } = normalizedValue(pathMatch.value, paths);
+    if (value !== pathMatch.value) compiledPathMatch = { type: pathMatch.type, value };
+    trieSegments = segments;
+    if (pathMatch.type === "Exact") {
+      pathKind = PathKind.Exact;
+      pathLength = 0;
+    } else {
+      pathKind = PathKind.PathPrefix;
+      pathLength = value.endsWith("/") ? value.length - 1 : value.length;
+    }
+  }
   // What `holds` reads first, so that it shares the object's first cache line.
   return {
     method: match.method,
     headers,
     queryParams,
-    pathRegex: path.pathRegex,
-    pathMatch: path.pathMatch,
+    pathRegex,
+    pathMatch: compiledPathMatch,
     rule,
     matchIndex,
     rank: -1,
-    pathKind: path.pathKind,
-    pathLength: path.pathLength,
+    pathKind,
+    pathLength,
     hasMethod: match.method !== undefined,
     headerCount: headers.length,
     queryCount: queryParams.length,
     routeIndex: rule.routeIndex,
     ruleIndex: rule.ruleIndex,
-    trieSegments: path.trieSegments,
+    trieSegments,
   };
-}
-
-type CompiledPath = Pick<
-  CandidateDraft,
-  "pathMatch" | "pathRegex" | "trieSegments" | "pathKind" | "pathLength"
->;
-
-function compilePath(pathMatch: PathMatch, field: Field): CompiledPath {
-  switch (pathMatch.type) {
-    case "Exact": {
-      const value = normalizedRouteValue(pathMatch.value);
-      return {
-        pathMatch: value === pathMatch.value ? pathMatch : { type: "Exact", value },
-        pathRegex: undefined,
-        trieSegments: pathSegments(value),
-        pathKind: PathKind.Exact,
-        pathLength: 0,
-      };
-    }
-    case "PathPrefix": {
-      const value = normalizedRouteValue(pathMatch.value);
-      const withoutTrailingSlash = value.endsWith("/") ? value.slice(0, -1) : value;
-      return {
-        pathMatch: value === pathMatch.value ? pathMatch : { type: "PathPrefix", value },
-        pathRegex: undefined,
-        trieSegments: pathSegments(value),
-        pathKind: PathKind.PathPrefix,
-        pathLength: withoutTrailingSlash.length,
-      };
-    }
-    case "RegularExpression":
-      return {
-        pathMatch,
-        pathRegex: compileRegex(pathMatch.value, () => `${field()}.path.value`),
-        trieSegments: literalPathSegments(pathMatch.value),
-        pathKind: PathKind.RegularExpression,
-        pathLength: pathMatch.value.length,
-      };
-  }
 }
 
 /**
@@ -231,9 +268,39 @@ function compilePath(pathMatch: PathMatch, field: Field): CompiledPath {
  * request `/~a` exactly as the origin will see it. A value the normaliser refuses (`%00`) stays as
  * written and can never match a request, which is refused the same way; validation reports it.
  */
-function normalizedRouteValue(value: string): string {
-  const normalized = normalizePath(value, { allowEncodedSlashes: true });
-  return normalized.ok ? normalized.path : value;
+function normalizedValue(written: string, paths: PathCache): { value: string; segments: readonly string[] } {
+  let entry = paths.values.get(written);
+  if (entry === undefined) {
+    const normalized = normalizePath(written, { allowEncodedSlashes: true });
+    const value = normalized.ok ? normalized.path : written;
+    entry = { value, segments: interned(pathSegments(value), paths.segments) };
+    paths.values.set(written, entry);
+  }
+  return entry;
+}
+
+function compiledPattern(
+  pattern: string,
+  paths: PathCache,
+  rule: CompiledRule,
+  matchIndex: number,
+): { regex: RegExp; segments: readonly string[] } {
+  let entry = paths.patterns.get(pattern);
+  if (entry === undefined) {
+    const regex = compileRegex(pattern, rule, matchIndex, ".path.value");
+    entry = { regex, segments: interned(literalPathSegments(pattern), paths.segments) };
+    paths.patterns.set(pattern, entry);
+  }
+  return entry;
+}
+
+function interned(segments: string[], names: Map<string, string>): string[] {
+  for (let i = 0; i < segments.length; i++) {
+    const name = names.get(segments[i]!);
+    if (name === undefined) names.set(segments[i]!, segments[i]!);
+    else segments[i] = name;
+  }
+  return segments;
 }
 
 /**
@@ -242,33 +309,37 @@ function normalizedRouteValue(value: string): string {
  */
 function compileConditions(
   conditions: readonly (HeaderMatch | QueryParamMatch)[],
-  canonicalName: (name: string) => string,
-  field: Field,
+  lowerCaseNames: boolean,
+  rule: CompiledRule,
+  matchIndex: number,
   part: "headers" | "queryParams",
 ): readonly ValueCondition[] {
   if (conditions.length === 0) return NO_CONDITIONS;
   const seen = new Set<string>();
   const compiled: ValueCondition[] = [];
-  conditions.forEach((condition, index) => {
-    const name = canonicalName(condition.name);
-    if (seen.has(name)) return;
+  for (let index = 0; index < conditions.length; index++) {
+    const condition = conditions[index]!;
+    const name = lowerCaseNames ? condition.name.toLowerCase() : condition.name;
+    if (seen.has(name)) continue;
     seen.add(name);
     const regex =
       condition.type === "RegularExpression"
-        ? compileRegex(condition.value, () => `${field()}.${part}[${index}].value`)
+        ? compileRegex(condition.value, rule, matchIndex, `.${part}[${index}].value`)
         : undefined;
     compiled.push({ name, value: condition.value, regex });
-  });
+  }
   return compiled;
 }
 
 const NO_CONDITIONS: readonly ValueCondition[] = Object.freeze([]);
 
-function compileRegex(pattern: string, field: Field): RegExp {
+function compileRegex(pattern: string, rule: CompiledRule, matchIndex: number, within: string): RegExp {
   try {
     return compileAnchoredRegex(pattern);
   } catch (err) {
-    throw new Error(`${field()}: invalid regular expression (${(err as Error).message})`);
+    throw new Error(
+      `${matchField(rule, matchIndex)}${within}: invalid regular expression (${(err as Error).message})`,
+    );
   }
 }
 
@@ -279,38 +350,63 @@ function buildLookup(routes: readonly Route[], drafts: readonly CandidateDraft[]
   const exactHosts = new Map<string, HostGroup>();
   const wildcardSuffixes = new Map<string, HostGroup>();
   let catchAll: HostGroup | undefined;
-  const groupsByRoute = routes.map((route): HostGroup[] => {
-    if (!route.hostnames?.length) {
+  // Every group, numbered as created; each route's groups as one run of `routeGroups` (route i's are
+  // routeGroups[groupStart[i]] up to routeGroups[groupStart[i + 1]]): no array per route.
+  const groups: HostGroup[] = [];
+  const groupNumbers = new Map<HostGroup, number>();
+  const numberOf = (group: HostGroup): number => {
+    let number = groupNumbers.get(group);
+    if (number === undefined) {
+      number = groups.push(group) - 1;
+      groupNumbers.set(group, number);
+    }
+    return number;
+  };
+  const groupStart = new Int32Array(routes.length + 1);
+  const routeGroups: number[] = [];
+  for (let routeIndex = 0; routeIndex < routes.length; routeIndex++) {
+    groupStart[routeIndex] = routeGroups.length;
+    const hostnames = routes[routeIndex]!.hostnames;
+    if (!hostnames?.length) {
       catchAll ??= newHostGroup();
-      return [catchAll];
+      routeGroups.push(numberOf(catchAll));
+      continue;
     }
-    const groups: HostGroup[] = [];
-    for (const hostname of route.hostnames) {
+    for (const hostname of hostnames) {
       const parsed = parseRouteHostname(hostname);
-      const group =
-        parsed.kind === "exact" ? groupIn(exactHosts, parsed.host) : groupIn(wildcardSuffixes, parsed.suffix);
+      const number = numberOf(
+        parsed.kind === "exact" ? groupIn(exactHosts, parsed.host) : groupIn(wildcardSuffixes, parsed.suffix),
+      );
       // A name listed twice (or twice after normalisation) must not file the route twice.
-      if (!groups.includes(group)) groups.push(group);
+      if (routeGroups.indexOf(number, groupStart[routeIndex]) === -1) routeGroups.push(number);
     }
-    return groups;
-  });
+  }
+  groupStart[routes.length] = routeGroups.length;
 
-  // Each group's ranks in precedence order, so every list they are appended to stays in that order.
-  const ranksByGroup = new Map<HostGroup, number[]>();
-  drafts.forEach((draft, rank) => {
-    for (const group of groupsByRoute[draft.rule.routeIndex]!) {
-      const ranks = ranksByGroup.get(group);
-      if (ranks === undefined) ranksByGroup.set(group, [rank]);
-      else ranks.push(rank);
+  // The ranks of each group in precedence order, by counting sort: every list a candidate is
+  // appended to stays in that order. Filled one group at a time, so that a group's trie nodes are
+  // allocated side by side: a request walks one group, and in a large table that is a few pages
+  // instead of one per node.
+  const filled = new Int32Array(groups.length + 1);
+  for (const draft of drafts) {
+    for (let g = groupStart[draft.routeIndex]!; g < groupStart[draft.routeIndex + 1]!; g++) {
+      filled[routeGroups[g]! + 1]!++;
     }
-  });
-  // One group at a time, so that a group's trie nodes are allocated side by side: a request walks one
-  // group, and in a large table that is a few pages instead of one per node.
-  const segmentNames = new Map<string, string>();
-  for (const [group, ranks] of ranksByGroup) {
-    for (const rank of ranks) {
-      const draft = drafts[rank]!;
-      addCandidate(group, draft, draft.trieSegments, segmentNames);
+  }
+  for (let n = 1; n <= groups.length; n++) filled[n]! += filled[n - 1]!;
+  const groupBegins = filled.slice();
+  const ranks = new Int32Array(filled[groups.length]!);
+  for (let rank = 0; rank < drafts.length; rank++) {
+    const routeIndex = drafts[rank]!.routeIndex;
+    for (let g = groupStart[routeIndex]!; g < groupStart[routeIndex + 1]!; g++) {
+      ranks[filled[routeGroups[g]!]!++] = rank;
+    }
+  }
+  for (let n = 0; n < groups.length; n++) {
+    const group = groups[n]!;
+    for (let at = groupBegins[n]!; at < groupBegins[n + 1]!; at++) {
+      const draft = drafts[ranks[at]!]!;
+      addCandidate(trieNodeAt(group, draft.trieSegments), draft);
     }
   }
   return { exactHosts, wildcardSuffixes, catchAll, candidates: drafts };
@@ -329,13 +425,7 @@ function groupIn(groups: Map<string, HostGroup>, key: string): HostGroup {
   return group;
 }
 
-function addCandidate(
-  group: HostGroup,
-  candidate: MatchCandidate,
-  trieSegments: readonly string[],
-  segmentNames: Map<string, string>,
-): void {
-  const node = trieNodeAt(group, trieSegments, segmentNames);
+function addCandidate(node: PathTrieNode, candidate: MatchCandidate): void {
   switch (candidate.pathMatch.type) {
     case "Exact":
       addExactCandidate(node, candidate);

@@ -29,23 +29,23 @@ export function newTrieNode(): PathTrieNode {
 }
 
 /**
- * The node for `segments`, created as needed. `names` interns segment strings across every trie of a
- * table: `api` or `v1` under a hundred thousand hosts is one string, which a request's walk compares
- * against while it is still in the CPU cache.
+ * The node for `segments`, created as needed. Segment strings should be interned across every trie of
+ * a table (`names`, or the caller did it already): `api` or `v1` under a hundred thousand hosts is then
+ * one string, which a request's walk compares against while it is still in the CPU cache.
  */
 export function trieNodeAt(
   root: PathTrieNode,
   segments: readonly string[],
-  names: Map<string, string>,
+  names?: Map<string, string>,
 ): PathTrieNode {
   let node = root;
-  for (const segment of segments) {
-    let name = names.get(segment);
-    if (name === undefined) {
-      name = segment;
-      names.set(name, name);
+  for (let segment of segments) {
+    if (names !== undefined) {
+      const name = names.get(segment);
+      if (name === undefined) names.set(segment, segment);
+      else segment = name;
     }
-    node = childOf(node, name);
+    node = childOf(node, segment);
   }
   return node;
 }
