@@ -21,9 +21,10 @@ export async function handleRequest(
   env: Env,
   ctx: ExecutionContext,
   gateway: GatewayConfig,
+  /** `request.url` parsed, when the caller already has it. */
+  url = new URL(request.url),
 ): Promise<Response> {
   const started = Date.now();
-  const url = new URL(request.url);
   let requestId = requestIdFor(null, false);
   const log: AccessLogEntry = {
     requestId,
@@ -49,11 +50,14 @@ export async function handleRequest(
       return finish(errorResponse(400, "invalid_path", normalized.reason, requestId));
     }
     const host = normalizeHost(url.host);
+    // One parameter list per request: matching only reads it, and then it becomes the draft's, which
+    // later stages may change.
+    const query = new URLSearchParams(url.search);
     const match = matchRoute(gateway.routing, {
       method: request.method,
       host,
       path: normalized.path,
-      query: url.searchParams,
+      query,
       headers: request.headers,
     });
     if (!match) {
@@ -76,7 +80,7 @@ export async function handleRequest(
     const draft: UpstreamDraft = {
       method: request.method,
       path: normalized.path,
-      query: new URLSearchParams(url.search),
+      query,
       headers: prepareUpstreamHeaders(request, url, gateway.spoofableHeaders, requestId),
       hostOverride: undefined,
       body: request.body,

@@ -70,7 +70,9 @@ export function removeHopByHop(
     present.push(name);
     if (name === "connection") connection = value;
   }
-  const listed = connection === undefined ? undefined : connectionTokens(connection);
+  // Nearly every client and origin says only `keep-alive` or `close`: nothing more to remove then.
+  const listed =
+    connection === undefined || PLAIN_CONNECTION.test(connection) ? undefined : connectionTokens(connection);
   for (const name of present) {
     if (HOP_BY_HOP.has(name) || name.startsWith("proxy-") || listed?.has(name) || alsoRemove.includes(name)) {
       headers.delete(name);
@@ -81,6 +83,9 @@ export function removeHopByHop(
     headers.set("connection", "Upgrade");
   }
 }
+
+/** A `Connection` value that names no header beyond the fixed list (`keep-alive` is on it). */
+const PLAIN_CONNECTION = /^\s*(?:keep-alive|close)\s*$/i;
 
 /** The header names a `Connection` value lists, lower-cased. */
 function connectionTokens(value: string): Set<string> {
@@ -123,9 +128,11 @@ function isValidTraceparent(value: string | null): boolean {
 }
 
 const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+/** Refilled on every call and read at once: no buffer allocated per request. */
+const TRACE_BYTES = new Uint8Array(24);
 
 function newTraceparent(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(24));
+  const bytes = crypto.getRandomValues(TRACE_BYTES);
   let hex = "";
   for (const byte of bytes) hex += HEX[byte]!;
   return `00-${hex.slice(0, 32)}-${hex.slice(32, 48)}-01`;

@@ -132,15 +132,21 @@ function clientResponse(
   filters: FilterPlan,
   session: { name: string; value: string } | undefined,
 ): Response {
-  const headers = new Headers(origin.headers);
   const upgraded = origin.status === 101;
+  // A fetched response's headers are immutable. A 101 is rebuilt around its WebSocket; any other
+  // response is re-wrapped once (`new Response(body, origin)` copies status, text and headers in the
+  // runtime) and its own header copy edited in place, rather than copied into a `Headers` and again
+  // into the `Response`.
+  const response = upgraded
+    ? new Response(null, { status: 101, webSocket: origin.webSocket, headers: origin.headers })
+    : new Response(origin.body, origin);
+  const { headers } = response;
   removeHopByHop(headers, upgraded);
   applyResponseFilters(filters, headers);
   headers.set("x-request-id", input.requestId);
   if (session) headers.append(session.name, session.value);
   if (filters.cors) decorateCors(filters.cors, input.request.headers, headers);
-  if (upgraded) return new Response(null, { status: 101, webSocket: origin.webSocket, headers });
-  return new Response(origin.body, { status: origin.status, statusText: origin.statusText, headers });
+  return response;
 }
 
 /** The gateway's own answer, with the rule's CORS headers so that a browser may read it. */

@@ -11,15 +11,18 @@ import { handleRequest } from "../gateway/pipeline.ts";
 import { normalizeHost } from "../routing/normalize.ts";
 import { currentGateway } from "../store/table-source.ts";
 
-const app = new Hono<{ Bindings: Env }>();
+// The one route is a catch-all, so the path Hono would cut out of the URL for its router is never used.
+const app = new Hono<{ Bindings: Env }>({ getPath: () => "/" });
 
 app.all("*", async (c) => {
   const request = c.req.raw;
   // Hono types its own ExecutionContext; the runtime object is the Workers one.
   const ctx = c.executionCtx as unknown as ExecutionContext;
   const gateway = await currentGateway(c.env, ctx);
+  // Parsed once here and handed down: the pipeline needs the same URL.
+  const url = new URL(request.url);
   const admin = c.env.ADMIN_HOSTNAME;
-  if (admin && normalizeHost(new URL(request.url).host) === normalizeHost(admin)) {
+  if (admin && normalizeHost(url.host) === normalizeHost(admin)) {
     return handleAdmin(request, c.env, gateway);
   }
   if (!gateway) {
@@ -30,7 +33,7 @@ app.all("*", async (c) => {
       crypto.randomUUID(),
     );
   }
-  return handleRequest(request, c.env, ctx, gateway);
+  return handleRequest(request, c.env, ctx, gateway, url);
 });
 
 export default app;
