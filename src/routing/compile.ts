@@ -24,6 +24,7 @@ import {
   addExactCandidate,
   addPrefixCandidate,
   addRegexCandidate,
+  foldTrie,
   newTrieNode,
   pathSegments,
   trieNodeAt,
@@ -73,7 +74,7 @@ export function compileRouteTable(table: RouteTable): CompiledRouteTable {
   }
   const ordered = inPrecedenceOrder(drafts);
   for (let rank = 0; rank < ordered.length; rank++) ordered[rank]!.rank = rank;
-  return { table, rules, lookup: buildLookup(routes, ordered) };
+  return { table, rules, lookup: buildLookup(routes, ordered, paths.segments) };
 }
 
 const DEFAULT_MATCHES: readonly Match[] = Object.freeze([Object.freeze({})]);
@@ -346,7 +347,11 @@ function compileRegex(pattern: string, rule: CompiledRule, matchIndex: number, w
 // ---------------------------------------------------------------------------------------------------
 // Host groups
 
-function buildLookup(routes: readonly Route[], drafts: readonly CandidateDraft[]): RouteLookup {
+function buildLookup(
+  routes: readonly Route[],
+  drafts: readonly CandidateDraft[],
+  segmentNames: Map<string, string>,
+): RouteLookup {
   const exactHosts = new Map<string, HostGroup>();
   const wildcardSuffixes = new Map<string, HostGroup>();
   let catchAll: HostGroup | undefined;
@@ -408,6 +413,7 @@ function buildLookup(routes: readonly Route[], drafts: readonly CandidateDraft[]
       const draft = drafts[ranks[at]!]!;
       addCandidate(trieNodeAt(group, draft.trieSegments), draft);
     }
+    foldTrie(group, segmentNames);
   }
   return { exactHosts, wildcardSuffixes, catchAll, candidates: drafts };
 }

@@ -35,12 +35,18 @@ export interface MatchCandidate extends RouteMatch {
 }
 
 export interface PathTrieNode {
-  /** The child when there is exactly one (most nodes): no map to allocate or hash into. */
+  /**
+   * The child when there is exactly one (most nodes): no map to allocate or hash into. Once the trie
+   * is built, a chain of nodes with one child and no candidates is folded into the edge, whose label
+   * is then several segments (`api/v1/orders`): the walk compares one string instead of visiting a
+   * node per segment, and in a large table each node visited is a cache miss.
+   */
   onlySegment: string | undefined;
   onlyChild: PathTrieNode | undefined;
   /**
-   * Two to `MAX_BRANCHES` children, as `[segment, child, segment, child, …]`: one small array that the
-   * walk scans in place, comparing interned segments, instead of a map's two objects and a sliced key.
+   * Two to `MAX_BRANCHES` children, as `[label, child, label, child, …]`: one small array that the
+   * walk scans in place, comparing interned labels, instead of a map's two objects and a sliced key.
+   * Labels may be folded chains too; their first segments differ.
    */
   branches: (string | PathTrieNode)[] | undefined;
   /** The children when there are more than `MAX_BRANCHES`. */
@@ -50,8 +56,15 @@ export interface PathTrieNode {
    * walk a request makes anyway finds them, with no separate map to miss in the cache on.
    */
   exacts: readonly MatchCandidate[];
-  /** PathPrefix candidates whose prefix ends at this node. */
+  /**
+   * PathPrefix candidates whose prefix ends at this node, in precedence order, up to and without the
+   * first that has no condition (no method, header or query parameter): that one is
+   * `unconditionalPrefix`, and it always holds, so nothing ranked after it here can win. The common
+   * case is one unconditional prefix and an empty list: the walk answers from the node itself, without
+   * reading a list or a candidate.
+   */
   prefixes: readonly MatchCandidate[];
+  unconditionalPrefix: MatchCandidate | undefined;
   /** RegularExpression candidates whose literal leading segments end at this node. */
   regexes: readonly MatchCandidate[];
 }

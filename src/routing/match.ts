@@ -52,7 +52,9 @@ function matchInGroup(group: HostGroup, input: MatchInput): RouteMatch | undefin
   if (found !== undefined) return found;
   // A deeper node is a longer prefix: deepest first is precedence order.
   for (let level = depth - 1; level >= 0; level--) {
-    for (const candidate of walked[level]!.prefixes) if (holds(candidate, input)) return candidate;
+    const node = walked[level]!;
+    for (const candidate of node.prefixes) if (holds(candidate, input)) return candidate;
+    if (node.unconditionalPrefix !== undefined) return node.unconditionalPrefix;
   }
   return undefined;
 }

@@ -24,6 +24,7 @@ export function newTrieNode(): PathTrieNode {
     children: undefined,
     exacts: NO_CANDIDATES,
     prefixes: NO_CANDIDATES,
+    unconditionalPrefix: undefined,
     regexes: NO_CANDIDATES,
   };
 }
@@ -91,8 +92,20 @@ export function addExactCandidate(node: PathTrieNode, candidate: MatchCandidate)
 }
 
 export function addPrefixCandidate(node: PathTrieNode, candidate: MatchCandidate): void {
-  if (node.prefixes === NO_CANDIDATES) node.prefixes = [candidate];
+  // Shadowed at this node by an earlier candidate that always holds.
+  if (node.unconditionalPrefix !== undefined) return;
+  if (hasNoConditions(candidate)) node.unconditionalPrefix = candidate;
+  else if (node.prefixes === NO_CANDIDATES) node.prefixes = [candidate];
   else (node.prefixes as MatchCandidate[]).push(candidate);
+}
+
+function hasNoConditions(candidate: MatchCandidate): boolean {
+  return (
+    candidate.method === undefined &&
+    candidate.headers.length === 0 &&
+    candidate.queryParams.length === 0 &&
+    candidate.pathRegex === undefined
+  );
 }
 
 export function addRegexCandidate(node: PathTrieNode, candidate: MatchCandidate): void {
@@ -114,8 +127,77 @@ export function pathSegments(path: string): string[] {
 }
 
 /**
+ * Folds away every node that holds no candidate, once the trie is built: its edges move up to its
+ * parent, their labels joined (`api` → `v1` → `orders` becomes one edge `api/v1/orders`; a bare `api`
+ * node with children `v1` and `v2` becomes two edges `api/v1`, `api/v2` of its parent). The walk then
+ * visits only nodes that hold something, and in a large table each node visited is a cache miss.
+ *
+ * Labels leaving one node still lead to nodes none of which is an ancestor of another, so at most
+ * one label matches a path at a segment boundary, as with single segments. A node stays when folding
+ * it would give its parent more than `MAX_BRANCHES` edges, and so does a node whose children are in a
+ * map (the walk slices one segment to look a child up), though chains below both are folded. The
+ * folded labels are interned in `names` like segments. Call once, after the last candidate is added:
+ * a folded trie takes no new paths.
+ */
+export function foldTrie(node: PathTrieNode, names: Map<string, string>): void {
+  if (node.children !== undefined) {
+    for (const child of node.children.values()) foldTrie(child, names);
+    return;
+  }
+  const edges = edgesOf(node);
+  if (edges === undefined) return;
+  for (let i = 0; i < edges.length; ) {
+    const child = edges[i + 1] as PathTrieNode;
+    const inner = isEmpty(child) && child.children === undefined ? edgesOf(child) : undefined;
+    if (inner === undefined || edges.length - 2 + inner.length > 2 * MAX_BRANCHES) {
+      i += 2;
+      continue;
+    }
+    const label = edges[i] as string;
+    const joined: (string | PathTrieNode)[] = [];
+    for (let j = 0; j < inner.length; j += 2) {
+      joined.push(internedName(`${label}/${inner[j] as string}`, names), inner[j + 1]!);
+    }
+    // Looked at again from `i`: the moved edges may lead to empty nodes too.
+    edges.splice(i, 2, ...joined);
+  }
+  if (edges.length === 2) {
+    node.onlySegment = edges[0] as string;
+    node.onlyChild = edges[1] as PathTrieNode;
+  } else {
+    node.onlySegment = undefined;
+    node.onlyChild = undefined;
+    node.branches = edges;
+  }
+  for (let i = 1; i < edges.length; i += 2) foldTrie(edges[i] as PathTrieNode, names);
+}
+
+/** A node's edges as `[label, child, …]` (the branches array itself, not a copy). */
+function edgesOf(node: PathTrieNode): (string | PathTrieNode)[] | undefined {
+  if (node.onlyChild !== undefined) return [node.onlySegment!, node.onlyChild];
+  return node.branches;
+}
+
+function internedName(name: string, names: Map<string, string>): string {
+  const existing = names.get(name);
+  if (existing !== undefined) return existing;
+  names.set(name, name);
+  return name;
+}
+
+function isEmpty(node: PathTrieNode): boolean {
+  return (
+    node.exacts === NO_CANDIDATES &&
+    node.prefixes === NO_CANDIDATES &&
+    node.unconditionalPrefix === undefined &&
+    node.regexes === NO_CANDIDATES
+  );
+}
+
+/**
  * Fills `into` with the nodes a normalised path walks through, root first, and returns how many.
- * Stops at the first segment without a child: no deeper prefix or pattern can apply.
+ * Stops at the first segment without a child: no deeper prefix or pattern can apply. An edge label
+ * matches when the path continues with it and then ends or has a `/`: whole segments only.
  */
 export function walkTrie(root: PathTrieNode, path: string, into: PathTrieNode[]): number {
   into[0] = root;
@@ -123,22 +205,25 @@ export function walkTrie(root: PathTrieNode, path: string, into: PathTrieNode[])
   let node = root;
   let start = 1;
   while (start < path.length) {
-    let end = path.indexOf("/", start);
-    if (end === -1) end = path.length;
     let child: PathTrieNode | undefined;
+    let end = start;
     const only = node.onlySegment;
     if (only !== undefined) {
-      if (only.length === end - start && path.startsWith(only, start)) child = node.onlyChild;
+      end = start + only.length;
+      if (atBoundary(path, end) && path.startsWith(only, start)) child = node.onlyChild;
     } else if (node.branches !== undefined) {
       const branches = node.branches;
       for (let i = 0; i < branches.length; i += 2) {
-        const segment = branches[i] as string;
-        if (segment.length === end - start && path.startsWith(segment, start)) {
+        const label = branches[i] as string;
+        end = start + label.length;
+        if (atBoundary(path, end) && path.startsWith(label, start)) {
           child = branches[i + 1] as PathTrieNode;
           break;
         }
       }
     } else if (node.children !== undefined) {
+      end = path.indexOf("/", start);
+      if (end === -1) end = path.length;
       child = node.children.get(path.slice(start, end));
     }
     if (child === undefined) break;
@@ -147,4 +232,9 @@ export function walkTrie(root: PathTrieNode, path: string, into: PathTrieNode[])
     start = end + 1;
   }
   return count;
+}
+
+/** A segment of `path` can end at `end`: the path ends there or continues with `/`. */
+function atBoundary(path: string, end: number): boolean {
+  return end === path.length || (end < path.length && path.charCodeAt(end) === 0x2f);
 }

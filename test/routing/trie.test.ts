@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { PathTrieNode } from "../../src/routing/lookup.ts";
-import { MAX_BRANCHES, newTrieNode, trieNodeAt, walkTrie } from "../../src/routing/trie.ts";
+import {
+  addExactCandidate,
+  addPrefixCandidate,
+  foldTrie,
+  MAX_BRANCHES,
+  newTrieNode,
+  trieNodeAt,
+  walkTrie,
+} from "../../src/routing/trie.ts";
 
 /** The nodes a path walks through, as the segments that lead to each (root first). */
 function walk(root: PathTrieNode, path: string, names: Map<PathTrieNode, string>): string[] {
@@ -42,5 +50,68 @@ describe("path trie", () => {
     trieNodeAt(b, [["a", "p", "i"].join(""), "y"], interned);
     expect(a.onlySegment).toBe(b.onlySegment);
     expect(interned.size).toBe(3);
+  });
+
+  describe("folding", () => {
+    // Any object stands for a candidate here: folding only asks whether a node holds one.
+    const candidate = { method: "GET", headers: [], queryParams: [], pathRegex: undefined } as never;
+
+    /** A trie with a candidate at each path, folded; `names` labels the nodes that hold one. */
+    function folded(paths: string[]) {
+      const root = newTrieNode();
+      const interned = new Map<string, string>();
+      const names = new Map<PathTrieNode, string>([[root, "/"]]);
+      for (const path of paths) {
+        const node = trieNodeAt(root, path.split("/").slice(1), interned);
+        addPrefixCandidate(node, candidate);
+        names.set(node, path);
+      }
+      foldTrie(root, interned);
+      return { root, names };
+    }
+
+    it("visits only nodes that hold candidates, whole segments only", () => {
+      const { root, names } = folded([
+        "/api/v1/orders",
+        "/api/v2/users",
+        "/api/v3/carts",
+        "/api/v3/carts/x/y",
+      ]);
+      // The empty `api` node is gone: its three edges moved up to the root, labels joined.
+      expect(root.onlyChild).toBeUndefined();
+      expect(root.branches?.filter((_, i) => i % 2 === 0)).toEqual([
+        "api/v1/orders",
+        "api/v2/users",
+        "api/v3/carts",
+      ]);
+      expect(walk(root, "/api/v1/orders/42", names)).toEqual(["/", "/api/v1/orders"]);
+      expect(walk(root, "/api/v3/carts/x/y/z", names)).toEqual(["/", "/api/v3/carts", "/api/v3/carts/x/y"]);
+      expect(walk(root, "/api/v3/carts/x", names)).toEqual(["/", "/api/v3/carts"]);
+      expect(walk(root, "/api/v1/ordersx", names)).toEqual(["/"]);
+      expect(walk(root, "/api/v1", names)).toEqual(["/"]);
+      expect(walk(root, "/api", names)).toEqual(["/"]);
+    });
+
+    it("keeps a node that holds an exact path, and one whose folding would overflow its parent", () => {
+      const many = Array.from({ length: MAX_BRANCHES + 1 }, (_, i) => `/api/s${i}`);
+      const { root, names } = folded(many);
+      expect(root.onlySegment).toBe("api");
+      expect(walk(root, "/api/s3/x", names)).toEqual(["/", "?", "/api/s3"]);
+      const exact = newTrieNode();
+      addExactCandidate(trieNodeAt(exact, ["a"], new Map()), candidate);
+      addPrefixCandidate(trieNodeAt(exact, ["a", "b", "c"], new Map()), candidate);
+      foldTrie(exact, new Map());
+      expect(exact.onlySegment).toBe("a");
+      expect(exact.onlyChild?.onlySegment).toBe("b/c");
+    });
+
+    it("folds chains below a node whose children are in a map", () => {
+      const wide = Array.from({ length: 3 * MAX_BRANCHES }, (_, i) => `/s${i}/deep/er`);
+      const { root, names } = folded(wide);
+      expect(root.children?.size).toBe(3 * MAX_BRANCHES);
+      expect(root.children?.get("s5")?.onlySegment).toBe("deep/er");
+      // The map's own child stays (it is looked up by one segment); the chain below it is one edge.
+      expect(walk(root, "/s5/deep/er/x", names)).toEqual(["/", "?", "/s5/deep/er"]);
+    });
   });
 });
