@@ -222,6 +222,7 @@ function draftCandidate(
     : NO_CONDITIONS;
   let compiledPathMatch = pathMatch;
   let pathRegex: RegExp | undefined;
+  let exactPath: string | undefined;
   let trieSegments: readonly string[];
   let pathKind: PathKind;
   let pathLength: number;
@@ -236,6 +237,7 @@ function draftCandidate(
     if (value !== pathMatch.value) compiledPathMatch = { type: pathMatch.type, value };
     trieSegments = segments;
     if (pathMatch.type === "Exact") {
+      exactPath = value;
       pathKind = PathKind.Exact;
       pathLength = 0;
     } else {
@@ -249,6 +251,7 @@ function draftCandidate(
     headers,
     queryParams,
     pathRegex,
+    exactPath,
     pathMatch: compiledPathMatch,
     rule,
     matchIndex,

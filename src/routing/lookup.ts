@@ -27,6 +27,12 @@ export interface ValueCondition {
 export interface MatchCandidate extends RouteMatch {
   /** Set for RegularExpression paths. */
   readonly pathRegex: RegExp | undefined;
+  /**
+   * Set for Exact paths: the normalised value, one string for every candidate with that value (a
+   * table repeats its paths under many hosts), so the comparison reads a string that is likely in the
+   * CPU cache, not `pathMatch` and its own copy.
+   */
+  readonly exactPath: string | undefined;
   readonly method: string | undefined;
   readonly headers: readonly ValueCondition[];
   readonly queryParams: readonly ValueCondition[];

@@ -46,7 +46,7 @@ function matchInGroup(group: HostGroup, input: MatchInput): RouteMatch | undefin
   // Exact paths end at the deepest node when the walk consumed the whole path; when it stopped short,
   // that node's exact paths are shorter than the request's and the comparison fails.
   for (const candidate of walked[depth - 1]!.exacts) {
-    if (candidate.pathMatch.value === input.path && holds(candidate, input)) return candidate;
+    if (candidate.exactPath === input.path && holds(candidate, input)) return candidate;
   }
   const found = firstRegexMatch(depth, input);
   if (found !== undefined) return found;
