@@ -25,6 +25,7 @@ import {
   addPrefixCandidate,
   addRegexCandidate,
   foldTrie,
+  type LabelNames,
   newTrieNode,
   pathSegments,
   trieNodeAt,
@@ -54,7 +55,7 @@ const DEFAULT_PATH_MATCH: PathMatch = Object.freeze({ type: "PathPrefix", value:
 
 export function compileRouteTable(table: RouteTable): CompiledRouteTable {
   const rules: CompiledRule[] = [];
-  const drafts: CandidateDraft[] = [];
+  const drafts: Drafts = { candidates: [], trieSegments: [], keys: [] };
   const paths: PathCache = { values: new Map(), patterns: new Map(), segments: new Map() };
   // Plain loops, no callbacks: a large table compiles 200,000 matches, and a closure per match (or
   // per route) is garbage the young generation has to copy or sweep.
@@ -68,44 +69,98 @@ export function compileRouteTable(table: RouteTable): CompiledRouteTable {
       rules.push(compiled);
       const matches: readonly Match[] = rule.matches?.length ? rule.matches : DEFAULT_MATCHES;
       for (let matchIndex = 0; matchIndex < matches.length; matchIndex++) {
-        drafts.push(draftCandidate(compiled, matches[matchIndex]!, matchIndex, paths));
+        draftCandidate(compiled, matches[matchIndex]!, matchIndex, paths, drafts);
       }
     }
   }
-  const ordered = inPrecedenceOrder(drafts);
-  for (let rank = 0; rank < ordered.length; rank++) ordered[rank]!.rank = rank;
-  return { table, rules, lookup: buildLookup(routes, ordered, paths.segments) };
+  const order = precedenceOrder(drafts);
+  const ordered = new Array<Candidate>(order.length);
+  for (let rank = 0; rank < order.length; rank++) {
+    const candidate = drafts.candidates[order[rank]!]!;
+    candidate.rank = rank;
+    ordered[rank] = candidate;
+  }
+  return { table, rules, lookup: buildLookup(routes, ordered, order, drafts.trieSegments, new Map()) };
 }
 
 const DEFAULT_MATCHES: readonly Match[] = Object.freeze([Object.freeze({})]);
 
+/** A candidate while its rank is not yet known. */
+type Candidate = MatchCandidate & { rank: number };
+
 /**
- * The drafts (created in table order: route, rule, match) sorted by `comparePrecedence`. The keys
- * that come before table order are packed into one number with the draft's position below them, and
- * the numbers sorted natively: no comparator call per comparison, which at 200,000 matches is several
- * million calls. A table whose keys do not fit (a path length over 4095, over 63 conditions) takes
- * the comparator, which gives the same order.
+ * Candidates in table order (route, rule, match), and beside them, index for index, what only
+ * compiling needs: their trie position and the packed precedence key (see `precedenceOrder`). Kept
+ * out of the candidates, which the matcher reads, so those stay small.
  */
-function inPrecedenceOrder(drafts: CandidateDraft[]): CandidateDraft[] {
-  if (drafts.length > POSITION_LIMIT) return drafts.sort(comparePrecedence);
-  const keys = new Float64Array(drafts.length);
-  for (let i = 0; i < drafts.length; i++) {
-    const d = drafts[i]!;
-    if (d.pathLength > 4095 || d.headerCount > 63 || d.queryCount > 63) return drafts.sort(comparePrecedence);
-    const ahead =
-      ((d.pathKind * 4096 + (4095 - d.pathLength)) * 2 + (d.hasMethod ? 0 : 1)) * 4096 +
-      (63 - d.headerCount) * 64 +
-      (63 - d.queryCount);
-    keys[i] = ahead * POSITION_LIMIT + i;
+interface Drafts {
+  readonly candidates: Candidate[];
+  readonly trieSegments: (readonly string[])[];
+  /** NaN when a key does not fit the packing. */
+  readonly keys: number[];
+}
+
+/**
+ * The candidates' table-order indices in precedence order (`comparePrecedence`). The keys that come
+ * before table order are packed into one number (see `packedKey`), the index below them, and the
+ * numbers sorted natively: no comparator call per comparison, which at 200,000 matches is several
+ * million calls. A table whose keys do not fit takes the comparator, which gives the same order.
+ */
+function precedenceOrder(drafts: Drafts): ArrayLike<number> {
+  const { candidates, keys } = drafts;
+  if (candidates.length > POSITION_LIMIT || keys.some(Number.isNaN)) {
+    const precedence = candidates.map(precedenceKeyOf);
+    return candidates.map((_, i) => i).sort((a, b) => comparePrecedence(precedence[a]!, precedence[b]!));
   }
-  keys.sort();
-  const ordered = new Array<CandidateDraft>(drafts.length);
-  for (let i = 0; i < keys.length; i++) ordered[i] = drafts[keys[i]! % POSITION_LIMIT]!;
-  return ordered;
+  const sorted = new Float64Array(keys.length);
+  for (let i = 0; i < keys.length; i++) sorted[i] = keys[i]! * POSITION_LIMIT + i;
+  sorted.sort();
+  const order = new Int32Array(sorted.length);
+  for (let i = 0; i < sorted.length; i++) order[i] = sorted[i]! % POSITION_LIMIT;
+  return order;
 }
 
 /** 2^24 positions below 2 + 12 + 1 + 12 key bits: 51 bits, exact in a double. */
 const POSITION_LIMIT = 2 ** 24;
+
+/**
+ * `comparePrecedence`'s keys before table order as one number, lower first: path kind, longer path,
+ * method, more headers, more query parameters. NaN when a part does not fit its bits (a path of over
+ * 4,095 characters, over 63 conditions).
+ */
+function packedKey(
+  kind: PathKind,
+  length: number,
+  hasMethod: boolean,
+  headers: number,
+  query: number,
+): number {
+  if (length > 4095 || headers > 63 || query > 63) return Number.NaN;
+  return (
+    ((kind * 4096 + (4095 - length)) * 2 + (hasMethod ? 0 : 1)) * 4096 + (63 - headers) * 64 + (63 - query)
+  );
+}
+
+function precedenceKeyOf(candidate: MatchCandidate): PrecedenceKey {
+  const { type, value } = candidate.pathMatch;
+  return {
+    pathKind: PathKind[type],
+    pathLength: pathLengthOf(type, value),
+    hasMethod: candidate.method !== undefined,
+    headerCount: candidate.headers.length,
+    queryCount: candidate.queryParams.length,
+    routeIndex: candidate.rule.routeIndex,
+    ruleIndex: candidate.rule.ruleIndex,
+    matchIndex: candidate.matchIndex,
+  };
+}
+
+/** See `PrecedenceKey.pathLength`: `value` is the compiled (normalised) one. */
+function pathLengthOf(type: PathMatch["type"], value: string): number {
+  if (type === "Exact") return 0;
+  if (type === "PathPrefix" && value.endsWith("/")) return value.length - 1;
+  return value.length;
+}
 
 // ---------------------------------------------------------------------------------------------------
 // Rules
@@ -179,17 +234,6 @@ function compileSessionPersistence(
 // Match candidates
 
 /**
- * A candidate while the table compiles: its precedence key and trie position beside what the matcher
- * reads. It becomes the `MatchCandidate` itself once sorted (one object per match, not two: a large
- * table's compile time is mostly allocation and garbage collection).
- */
-interface CandidateDraft extends MatchCandidate, PrecedenceKey {
-  rank: number;
-  /** Where the candidate sits in a host group's trie. */
-  readonly trieSegments: readonly string[];
-}
-
-/**
  * What a path value compiles to, once per distinct value: a large table repeats the same few hundred
  * paths under thousands of hosts, so each is normalised, split and interned once, and each pattern
  * compiled once (a RegExp without `g` or `y` keeps no state between tests, so candidates share it).
@@ -212,7 +256,8 @@ function draftCandidate(
   match: Match,
   matchIndex: number,
   paths: PathCache,
-): CandidateDraft {
+  drafts: Drafts,
+): void {
   const pathMatch = match.path ?? DEFAULT_PATH_MATCH;
   const headers = match.headers?.length
     ? compileConditions(match.headers, true, rule, matchIndex, "headers")
@@ -224,29 +269,18 @@ function draftCandidate(
   let pathRegex: RegExp | undefined;
   let exactPath: string | undefined;
   let trieSegments: readonly string[];
-  let pathKind: PathKind;
-  let pathLength: number;
   if (pathMatch.type === "RegularExpression") {
     const compiled = compiledPattern(pathMatch.value, paths, rule, matchIndex);
     pathRegex = compiled.regex;
     trieSegments = compiled.segments;
-    pathKind = PathKind.RegularExpression;
-    pathLength = pathMatch.value.length;
   } else {
     const { value, segments } = normalizedValue(pathMatch.value, paths);
     if (value !== pathMatch.value) compiledPathMatch = { type: pathMatch.type, value };
+    if (pathMatch.type === "Exact") exactPath = value;
     trieSegments = segments;
-    if (pathMatch.type === "Exact") {
-      exactPath = value;
-      pathKind = PathKind.Exact;
-      pathLength = 0;
-    } else {
-      pathKind = PathKind.PathPrefix;
-      pathLength = value.endsWith("/") ? value.length - 1 : value.length;
-    }
   }
   // What `holds` reads first, so that it shares the object's first cache line.
-  return {
+  drafts.candidates.push({
     method: match.method,
     headers,
     queryParams,
@@ -256,15 +290,17 @@ function draftCandidate(
     rule,
     matchIndex,
     rank: -1,
-    pathKind,
-    pathLength,
-    hasMethod: match.method !== undefined,
-    headerCount: headers.length,
-    queryCount: queryParams.length,
-    routeIndex: rule.routeIndex,
-    ruleIndex: rule.ruleIndex,
-    trieSegments,
-  };
+  });
+  drafts.trieSegments.push(trieSegments);
+  drafts.keys.push(
+    packedKey(
+      PathKind[pathMatch.type],
+      pathLengthOf(pathMatch.type, compiledPathMatch.value),
+      match.method !== undefined,
+      headers.length,
+      queryParams.length,
+    ),
+  );
 }
 
 /**
@@ -350,10 +386,16 @@ function compileRegex(pattern: string, rule: CompiledRule, matchIndex: number, w
 // ---------------------------------------------------------------------------------------------------
 // Host groups
 
+/**
+ * `candidates` are in precedence order; `order[rank]` is a candidate's index in table order, where
+ * `trieSegments` has its trie position.
+ */
 function buildLookup(
   routes: readonly Route[],
-  drafts: readonly CandidateDraft[],
-  segmentNames: Map<string, string>,
+  candidates: readonly MatchCandidate[],
+  order: ArrayLike<number>,
+  trieSegments: readonly (readonly string[])[],
+  labelNames: LabelNames,
 ): RouteLookup {
   const exactHosts = new Map<string, HostGroup>();
   const wildcardSuffixes = new Map<string, HostGroup>();
@@ -370,6 +412,7 @@ function buildLookup(
     }
     return number;
   };
+  const numberByHostname = new Map<string, number>();
   const groupStart = new Int32Array(routes.length + 1);
   const routeGroups: number[] = [];
   for (let routeIndex = 0; routeIndex < routes.length; routeIndex++) {
@@ -381,10 +424,17 @@ function buildLookup(
       continue;
     }
     for (const hostname of hostnames) {
-      const parsed = parseRouteHostname(hostname);
-      const number = numberOf(
-        parsed.kind === "exact" ? groupIn(exactHosts, parsed.host) : groupIn(wildcardSuffixes, parsed.suffix),
-      );
+      // A table names each host in several routes: parsed once.
+      let number = numberByHostname.get(hostname);
+      if (number === undefined) {
+        const parsed = parseRouteHostname(hostname);
+        number = numberOf(
+          parsed.kind === "exact"
+            ? groupIn(exactHosts, parsed.host)
+            : groupIn(wildcardSuffixes, parsed.suffix),
+        );
+        numberByHostname.set(hostname, number);
+      }
       // A name listed twice (or twice after normalisation) must not file the route twice.
       if (routeGroups.indexOf(number, groupStart[routeIndex]) === -1) routeGroups.push(number);
     }
@@ -396,16 +446,17 @@ function buildLookup(
   // allocated side by side: a request walks one group, and in a large table that is a few pages
   // instead of one per node.
   const filled = new Int32Array(groups.length + 1);
-  for (const draft of drafts) {
-    for (let g = groupStart[draft.routeIndex]!; g < groupStart[draft.routeIndex + 1]!; g++) {
+  for (const candidate of candidates) {
+    const routeIndex = candidate.rule.routeIndex;
+    for (let g = groupStart[routeIndex]!; g < groupStart[routeIndex + 1]!; g++) {
       filled[routeGroups[g]! + 1]!++;
     }
   }
   for (let n = 1; n <= groups.length; n++) filled[n]! += filled[n - 1]!;
   const groupBegins = filled.slice();
   const ranks = new Int32Array(filled[groups.length]!);
-  for (let rank = 0; rank < drafts.length; rank++) {
-    const routeIndex = drafts[rank]!.routeIndex;
+  for (let rank = 0; rank < candidates.length; rank++) {
+    const routeIndex = candidates[rank]!.rule.routeIndex;
     for (let g = groupStart[routeIndex]!; g < groupStart[routeIndex + 1]!; g++) {
       ranks[filled[routeGroups[g]!]!++] = rank;
     }
@@ -413,12 +464,12 @@ function buildLookup(
   for (let n = 0; n < groups.length; n++) {
     const group = groups[n]!;
     for (let at = groupBegins[n]!; at < groupBegins[n + 1]!; at++) {
-      const draft = drafts[ranks[at]!]!;
-      addCandidate(trieNodeAt(group, draft.trieSegments), draft);
+      const rank = ranks[at]!;
+      addCandidate(trieNodeAt(group, trieSegments[order[rank]!]!), candidates[rank]!);
     }
-    foldTrie(group, segmentNames);
+    foldTrie(group, labelNames);
   }
-  return { exactHosts, wildcardSuffixes, catchAll, candidates: drafts };
+  return { exactHosts, wildcardSuffixes, catchAll, candidates };
 }
 
 function newHostGroup(): HostGroup {

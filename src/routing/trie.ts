@@ -139,50 +139,67 @@ export function pathSegments(path: string): string[] {
  * folded labels are interned in `names` like segments. Call once, after the last candidate is added:
  * a folded trie takes no new paths.
  */
-export function foldTrie(node: PathTrieNode, names: Map<string, string>): void {
+export function foldTrie(node: PathTrieNode, names: LabelNames): void {
   if (node.children !== undefined) {
     for (const child of node.children.values()) foldTrie(child, names);
     return;
   }
-  const edges = edgesOf(node);
-  if (edges === undefined) return;
+  if (node.onlyChild !== undefined && foldable(node.onlyChild)) {
+    const edges = foldedEdges([node.onlySegment!, node.onlyChild], names);
+    node.onlySegment = edges.length === 2 ? (edges[0] as string) : undefined;
+    node.onlyChild = edges.length === 2 ? (edges[1] as PathTrieNode) : undefined;
+    node.branches = edges.length === 2 ? undefined : edges;
+  } else if (node.branches !== undefined) {
+    foldedEdges(node.branches, names);
+  }
+  if (node.onlyChild !== undefined) foldTrie(node.onlyChild, names);
+  const branches = node.branches;
+  if (branches !== undefined)
+    for (let i = 1; i < branches.length; i += 2) foldTrie(branches[i] as PathTrieNode, names);
+}
+
+/**
+ * Interned joined labels, by their two parts: `names.get("api")?.get("v1")` is `"api/v1"`. Looking
+ * the parts up (strings that already know their hash) costs nothing like building and hashing the
+ * joined string for each of a hundred thousand hosts.
+ */
+export type LabelNames = Map<string, Map<string, string>>;
+
+function foldable(node: PathTrieNode): boolean {
+  return isEmpty(node) && node.children === undefined;
+}
+
+/** `edges` (`[label, child, …]`) with each empty child replaced by its own edges, in place. */
+function foldedEdges(edges: (string | PathTrieNode)[], names: LabelNames): (string | PathTrieNode)[] {
   for (let i = 0; i < edges.length; ) {
     const child = edges[i + 1] as PathTrieNode;
-    const inner = isEmpty(child) && child.children === undefined ? edgesOf(child) : undefined;
+    const inner = foldable(child) ? (child.branches ?? [child.onlySegment!, child.onlyChild!]) : undefined;
     if (inner === undefined || edges.length - 2 + inner.length > 2 * MAX_BRANCHES) {
       i += 2;
       continue;
     }
     const label = edges[i] as string;
     const joined: (string | PathTrieNode)[] = [];
-    for (let j = 0; j < inner.length; j += 2) {
-      joined.push(internedName(`${label}/${inner[j] as string}`, names), inner[j + 1]!);
-    }
+    for (let j = 0; j < inner.length; j += 2)
+      joined.push(joinedLabel(label, inner[j] as string, names), inner[j + 1]!);
     // Looked at again from `i`: the moved edges may lead to empty nodes too.
     edges.splice(i, 2, ...joined);
   }
-  if (edges.length === 2) {
-    node.onlySegment = edges[0] as string;
-    node.onlyChild = edges[1] as PathTrieNode;
-  } else {
-    node.onlySegment = undefined;
-    node.onlyChild = undefined;
-    node.branches = edges;
+  return edges;
+}
+
+function joinedLabel(head: string, tail: string, names: LabelNames): string {
+  let tails = names.get(head);
+  if (tails === undefined) {
+    tails = new Map();
+    names.set(head, tails);
   }
-  for (let i = 1; i < edges.length; i += 2) foldTrie(edges[i] as PathTrieNode, names);
-}
-
-/** A node's edges as `[label, child, …]` (the branches array itself, not a copy). */
-function edgesOf(node: PathTrieNode): (string | PathTrieNode)[] | undefined {
-  if (node.onlyChild !== undefined) return [node.onlySegment!, node.onlyChild];
-  return node.branches;
-}
-
-function internedName(name: string, names: Map<string, string>): string {
-  const existing = names.get(name);
-  if (existing !== undefined) return existing;
-  names.set(name, name);
-  return name;
+  let joined = tails.get(tail);
+  if (joined === undefined) {
+    joined = `${head}/${tail}`;
+    tails.set(tail, joined);
+  }
+  return joined;
 }
 
 function isEmpty(node: PathTrieNode): boolean {

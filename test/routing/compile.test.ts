@@ -215,6 +215,29 @@ describe("match candidates", () => {
     expect(compiled.lookup.candidates.map((c) => c.rank)).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
+  it("orders by the same precedence when a key is too large to pack (64 header conditions)", () => {
+    const headers = (count: number) =>
+      Array.from({ length: count }, (_, i) => ({ name: `h${i}`, value: "1" }));
+    const compiled = compileRoutes([
+      {
+        id: "r",
+        rules: [
+          to("prefix", [{ path: { type: "PathPrefix", value: "/a" } }]),
+          to("one-header", [{ path: { type: "PathPrefix", value: "/a" }, headers: headers(1) }]),
+          to("many-headers", [{ path: { type: "PathPrefix", value: "/a" }, headers: headers(64) }]),
+          to("exact", [{ path: { type: "Exact", value: "/a" } }]),
+        ],
+      },
+    ]);
+    expect(compiled.lookup.candidates.map((c) => c.rule.backendRefs[0]?.name)).toEqual([
+      "exact",
+      "many-headers",
+      "one-header",
+      "prefix",
+    ]);
+    expect(compiled.lookup.candidates.map((c) => c.rank)).toEqual([0, 1, 2, 3]);
+  });
+
   it("files hosts in the exact map, wildcards by suffix and the rest in the catch-all group", () => {
     const compiled = compileRoutes([
       { id: "a", hostnames: ["API.example.com.", "*.Example.com"], rules: [{}] },

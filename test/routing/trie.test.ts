@@ -66,7 +66,7 @@ describe("path trie", () => {
         addPrefixCandidate(node, candidate);
         names.set(node, path);
       }
-      foldTrie(root, interned);
+      foldTrie(root, new Map());
       return { root, names };
     }
 
