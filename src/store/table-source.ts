@@ -144,7 +144,12 @@ async function refreshOnce(env: Env): Promise<void> {
     }
     return;
   }
+  // Requests that reach a cold isolate together each read the record (a load in flight cannot be
+  // shared across requests), but the first to finish compiling serves them all: a request whose reads
+  // end after that skips the check and the compile, the costly part of a large table.
+  if (servingId() === id) return;
   const loaded = await compileVersion(id, text);
+  if (loaded.ok === "served") return;
   if (!loaded.ok) {
     reject(id, loaded.reason);
     return;
@@ -162,13 +167,15 @@ async function refreshOnce(env: Env): Promise<void> {
   );
 }
 
-type Compiled = { ok: true; gateway: GatewayConfig } | { ok: false; reason: string };
+/** `served`: another request loaded this very version while this one was checking it. */
+type Compiled = { ok: true; gateway: GatewayConfig } | { ok: false; reason: string } | { ok: "served" };
 
 async function compileVersion(id: string, text: string): Promise<Compiled> {
   // No zod here: the CLI validated the table before writing it, and the content hash proves this is
   // that table. What is checked is what compiling relies on (docs/kv-layout.md, "Trust boundary").
   const checked = await checkVersionRecord(id, text);
   if (!checked.ok) return checked;
+  if (servingId() === id) return { ok: "served" };
   const { info } = checked;
   try {
     // Compiling a checked table should not throw; if it does, the version is skipped like any other.

@@ -67,6 +67,22 @@ describe("table source (worker, real KV)", () => {
     expect(s.table?.routes).toBe(1);
   });
 
+  it("compiles the table once when a cold isolate gets several requests at once", async () => {
+    const { version } = await publish(tableFor("one.test"));
+    const logs = vi.spyOn(console, "log");
+    try {
+      const answers = await Promise.all(Array.from({ length: 8 }, () => routed("one.test")));
+      expect(answers).toEqual(Array(8).fill(true));
+      const loaded = logs.mock.calls.filter((args) =>
+        String(args[0]).includes('"type":"route_table_loaded"'),
+      );
+      expect(loaded).toHaveLength(1);
+      expect(String(loaded[0]![0])).toContain(version.id);
+    } finally {
+      logs.mockRestore();
+    }
+  });
+
   it("forwards to the pod the published table names", async () => {
     await publish(tableFor("one.test", "pod-b"));
     const res = await viaWorker("https://one.test/hello");
