@@ -2,17 +2,18 @@
  * The Worker: picks the table this request runs on, sends admin-host traffic to the status surface
  * (no route can shadow it), and hands everything else to the pipeline.
  */
-// Hono's tiny preset (pattern router only): one catch-all route needs no more, at 6 KiB less bundle.
-import { Hono } from "hono/tiny";
+// Hono without a preset: the one catch-all route needs no pattern router, only the handler.
+import { HonoBase } from "hono/hono-base";
 import { handleAdmin } from "../admin/index.ts";
 import type { Env } from "../gateway/env.ts";
 import { errorResponse } from "../gateway/errors.ts";
 import { handleRequest } from "../gateway/pipeline.ts";
 import { normalizeHost } from "../routing/normalize.ts";
 import { currentGateway } from "../store/table-source.ts";
+import { CatchAllRouter } from "./catch-all-router.ts";
 
-// The one route is a catch-all, so the path Hono would cut out of the URL for its router is never used.
-const app = new Hono<{ Bindings: Env }>({ getPath: () => "/" });
+// The one route is a catch-all: Hono needs neither the path cut out of the URL nor a pattern match.
+const app = new HonoBase<{ Bindings: Env }>({ router: new CatchAllRouter(), getPath: () => "/" });
 
 app.all("*", async (c) => {
   const request = c.req.raw;
