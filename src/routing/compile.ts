@@ -469,7 +469,11 @@ function buildLookup(
     }
     foldTrie(group, labelNames);
   }
-  return { exactHosts, wildcardSuffixes, catchAll, candidates };
+  let longestSuffix = 0;
+  for (const suffix of wildcardSuffixes.keys()) longestSuffix = Math.max(longestSuffix, suffix.length);
+  const suffixLengths = new Uint8Array(longestSuffix + 1);
+  for (const suffix of wildcardSuffixes.keys()) suffixLengths[suffix.length] = 1;
+  return { exactHosts, wildcardSuffixes, suffixLengths, catchAll, candidates };
 }
 
 function newHostGroup(): HostGroup {

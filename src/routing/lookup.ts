@@ -85,6 +85,11 @@ export interface RouteLookup {
   readonly exactHosts: ReadonlyMap<string, HostGroup>;
   /** Keyed by suffix with its leading dot (`*.example.com` → `.example.com`). */
   readonly wildcardSuffixes: ReadonlyMap<string, HostGroup>;
+  /**
+   * `suffixLengths[n]` is 1 when some key of `wildcardSuffixes` is `n` characters long (0 beyond the
+   * array): a request host's suffix of another length is not sliced off to be looked up.
+   */
+  readonly suffixLengths: Uint8Array;
   /** Routes without hostnames: tried after every hostname-specific group. */
   readonly catchAll: HostGroup | undefined;
   /** Every candidate, in precedence order (hostname tiers aside): for `explain` and shadowing checks. */

@@ -19,7 +19,7 @@ import { walkTrie } from "./trie.ts";
 import type { CompiledRouteTable, MatchInput, RouteMatch } from "./types.ts";
 
 export function matchRoute(compiled: CompiledRouteTable, input: MatchInput): RouteMatch | undefined {
-  const { exactHosts, wildcardSuffixes, catchAll } = compiled.lookup;
+  const { exactHosts, wildcardSuffixes, suffixLengths, catchAll } = compiled.lookup;
   const exactGroup = exactHosts.get(input.host);
   if (exactGroup !== undefined) {
     const found = matchInGroup(exactGroup, input);
@@ -29,6 +29,8 @@ export function matchRoute(compiled: CompiledRouteTable, input: MatchInput): Rou
     // Every suffix that starts at a dot, longest first: a.b.example.com → .b.example.com, .example.com, .com
     const host = input.host;
     for (let dot = host.indexOf(".", 1); dot !== -1; dot = host.indexOf(".", dot + 1)) {
+      // No wildcard suffix is that long: nothing to slice (a string per suffix) and look up.
+      if (suffixLengths[host.length - dot] !== 1) continue;
       const group = wildcardSuffixes.get(host.slice(dot));
       if (group === undefined) continue;
       const found = matchInGroup(group, input);
@@ -64,35 +66,37 @@ function matchInGroup(group: HostGroup, input: MatchInput): RouteMatch | undefin
  * request's walk collects one sorted list per level; they are tried merged by rank.
  */
 function firstRegexMatch(depth: number, input: MatchInput): RouteMatch | undefined {
-  let lists: MatchCandidate[][] | undefined;
-  let only: MatchCandidate[] | undefined;
+  let count = 0;
   for (let level = 0; level < depth; level++) {
     const regexes = walked[level]!.regexes as MatchCandidate[];
     if (regexes.length === 0) continue;
-    if (only === undefined) {
-      only = regexes;
-    } else {
-      lists ??= [only];
-      lists.push(regexes);
-    }
+    regexLists[count] = regexes;
+    regexNext[count++] = 0;
   }
-  if (only === undefined) return undefined;
-  if (lists === undefined) {
-    for (const candidate of only) if (holds(candidate, input)) return candidate;
+  if (count === 0) return undefined;
+  if (count === 1) {
+    for (const candidate of regexLists[0]!) if (holds(candidate, input)) return candidate;
     return undefined;
   }
-  const next = new Array<number>(lists.length).fill(0);
   for (;;) {
     let best = -1;
-    for (let i = 0; i < lists.length; i++) {
-      const head = lists[i]![next[i]!];
-      if (head !== undefined && (best === -1 || head.rank < lists[best]![next[best]!]!.rank)) best = i;
+    let bestRank = 0;
+    for (let i = 0; i < count; i++) {
+      const head = regexLists[i]![regexNext[i]!];
+      if (head !== undefined && (best === -1 || head.rank < bestRank)) {
+        best = i;
+        bestRank = head.rank;
+      }
     }
     if (best === -1) return undefined;
-    const candidate = lists[best]![next[best]!++]!;
+    const candidate = regexLists[best]![regexNext[best]!++]!;
     if (holds(candidate, input)) return candidate;
   }
 }
+
+// The lists being merged and each one's next position, reused like `walked`: no allocation per lookup.
+const regexLists: (readonly MatchCandidate[])[] = [];
+const regexNext: number[] = [];
 
 /** Method, headers, query parameters, and for regular expressions the path itself. */
 function holds(candidate: MatchCandidate, input: MatchInput): boolean {
