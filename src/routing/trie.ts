@@ -7,7 +7,8 @@
  * compile time stay proportional to the table, and the walk compares a lone child's segment in place,
  * without slicing the path. A few children sit in one flat array, scanned the same way; only a node
  * with many children has a map. In a large table the walk's cost is cache misses, one or more per
- * object it visits, so the fewer objects per level the better.
+ * object it visits, so the fewer objects per level the better: once built, a trie is folded
+ * (`foldTrie`) so that the walk visits only the nodes that hold candidates.
  */
 import type { MatchCandidate, PathTrieNode } from "./lookup.ts";
 
