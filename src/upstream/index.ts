@@ -80,7 +80,10 @@ async function forward(input: ForwardInput, rule: CompiledRule, filters: FilterP
 
   const backends = backendsFor(rule);
   const now = Date.now();
-  const session = await readSession(rule.sessionPersistence, draft, env, clusters, backends, now);
+  // Most rules have no session persistence: no async call (and its promise) for them.
+  const session =
+    rule.sessionPersistence &&
+    (await readSession(rule.sessionPersistence, draft, env, clusters, backends, now));
   const cluster = session?.pinned?.cluster ?? clusters.byName.get(pickBackend(backends, random) ?? "");
   if (cluster === undefined) return fail(500, "no_backend", noBackendMessage(rule, backends));
   input.log.cluster = cluster.name;
