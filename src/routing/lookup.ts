@@ -40,22 +40,25 @@ export interface MatchCandidate extends RouteMatch {
   readonly rank: number;
 }
 
+/**
+ * Field order: what a step reads on every node (the first edge, the map, the candidate lists) comes
+ * first, the further edges after, so that a leaf (most nodes a walk ends on) is read from the object's
+ * first cache lines.
+ */
 export interface PathTrieNode {
   /**
-   * The child when there is exactly one (most nodes): no map to allocate or hash into. Once the trie
-   * is built, a chain of nodes with one child and no candidates is folded into the edge, whose label
-   * is then several segments (`api/v1/orders`): the walk compares one string instead of visiting a
-   * node per segment, and in a large table each node visited is a cache miss.
+   * The first edges (label → child) sit in the node's own fields, so that a walk step compares labels
+   * on the node it has already loaded: in a large table each further object (an array and its backing
+   * store) is another cache miss, and after folding most nodes have one to four edges. Filled in
+   * order: `label1` is set only when `label0` is, and so on; `branches` only when all four are.
+   *
+   * Once the trie is built, a chain of nodes with one child and no candidates is folded into the edge,
+   * whose label is then several segments (`api/v1/orders`): the walk compares one string instead of
+   * visiting a node per segment.
    */
-  onlySegment: string | undefined;
-  onlyChild: PathTrieNode | undefined;
-  /**
-   * Two to `MAX_BRANCHES` children, as `[label, child, label, child, …]`: one small array that the
-   * walk scans in place, comparing interned labels, instead of a map's two objects and a sliced key.
-   * Labels may be folded chains too; their first segments differ.
-   */
-  branches: (string | PathTrieNode)[] | undefined;
-  /** The children when there are more than `MAX_BRANCHES`. */
+  label0: string | undefined;
+  child0: PathTrieNode | undefined;
+  /** The children when there are more than `MAX_BRANCHES`; no edge label is set then. */
   children: Map<string, PathTrieNode> | undefined;
   /**
    * Exact candidates whose path ends at this node (`/a/b` and `/a/b/` both end at a → b): the one
@@ -73,6 +76,18 @@ export interface PathTrieNode {
   unconditionalPrefix: MatchCandidate | undefined;
   /** RegularExpression candidates whose literal leading segments end at this node. */
   regexes: readonly MatchCandidate[];
+  label1: string | undefined;
+  child1: PathTrieNode | undefined;
+  label2: string | undefined;
+  child2: PathTrieNode | undefined;
+  label3: string | undefined;
+  child3: PathTrieNode | undefined;
+  /**
+   * The fifth to `MAX_BRANCHES`th edges, as `[label, child, label, child, …]`: one small array
+   * scanned in place like the inline edges, comparing interned labels, without slicing the path. Labels leaving one node (inline or
+   * here) may be folded chains; their first segments differ.
+   */
+  branches: (string | PathTrieNode)[] | undefined;
 }
 
 /**

@@ -2,11 +2,11 @@
  * A trie of path segments. `/api/v1` and `/api/v1/` both end at the node api → v1; the root stands
  * for `/`. Walking a request path visits at most one node per segment of the path.
  *
- * Tables hold hundreds of thousands of nodes, most with one child and no candidates, so a node keeps
- * a lone child in two fields (no map) and shares one empty list until a candidate arrives: memory and
- * compile time stay proportional to the table, and the walk compares a lone child's segment in place,
- * without slicing the path. A few children sit in one flat array, scanned the same way; only a node
- * with many children has a map. In a large table the walk's cost is cache misses, one or more per
+ * Tables hold hundreds of thousands of nodes, most with few children and no candidates, so a node
+ * keeps its first four children in its own fields (no array, no map) and shares one empty list until
+ * a candidate arrives: memory and compile time stay proportional to the table, and the walk compares
+ * the segments in place, on the node it already has, without slicing the path. Up to four more
+ * children sit in one flat array, scanned the same way; only a node with many children has a map. In a large table the walk's cost is cache misses, one or more per
  * object it visits, so the fewer objects per level the better: once built, a trie is folded
  * (`foldTrie`) so that the walk visits only the nodes that hold candidates.
  */
@@ -18,15 +18,23 @@ const NO_CANDIDATES: readonly MatchCandidate[] = Object.freeze([]);
 export const MAX_BRANCHES = 8;
 
 export function newTrieNode(): PathTrieNode {
+  // Every node gets every field, in the interface's order: one hidden class, so the walk's property
+  // reads stay monomorphic.
   return {
-    onlySegment: undefined,
-    onlyChild: undefined,
-    branches: undefined,
+    label0: undefined,
+    child0: undefined,
     children: undefined,
     exacts: NO_CANDIDATES,
     prefixes: NO_CANDIDATES,
     unconditionalPrefix: undefined,
     regexes: NO_CANDIDATES,
+    label1: undefined,
+    child1: undefined,
+    label2: undefined,
+    child2: undefined,
+    label3: undefined,
+    child3: undefined,
+    branches: undefined,
   };
 }
 
@@ -53,37 +61,87 @@ export function trieNodeAt(
 }
 
 function childOf(node: PathTrieNode, segment: string): PathTrieNode {
-  if (node.onlySegment === segment) return node.onlyChild!;
-  const existing = node.branches ? branchOf(node.branches, segment) : node.children?.get(segment);
+  const existing = childWithLabel(node, segment);
   if (existing !== undefined) return existing;
   const child = newTrieNode();
-  if (node.onlyChild === undefined && node.branches === undefined && node.children === undefined) {
-    node.onlySegment = segment;
-    node.onlyChild = child;
-  } else if (node.onlyChild !== undefined) {
-    node.branches = [node.onlySegment!, node.onlyChild, segment, child];
-    node.onlySegment = undefined;
-    node.onlyChild = undefined;
-  } else if (node.branches !== undefined && node.branches.length < 2 * MAX_BRANCHES) {
+  if (node.children !== undefined) {
+    node.children.set(segment, child);
+  } else if (node.label0 === undefined) {
+    node.label0 = segment;
+    node.child0 = child;
+  } else if (node.label1 === undefined) {
+    node.label1 = segment;
+    node.child1 = child;
+  } else if (node.label2 === undefined) {
+    node.label2 = segment;
+    node.child2 = child;
+  } else if (node.label3 === undefined) {
+    node.label3 = segment;
+    node.child3 = child;
+  } else if ((node.branches?.length ?? 0) < 2 * (MAX_BRANCHES - INLINE_EDGES)) {
+    node.branches ??= [];
     node.branches.push(segment, child);
   } else {
-    if (node.branches !== undefined) {
-      node.children = new Map();
-      for (let i = 0; i < node.branches.length; i += 2) {
-        node.children.set(node.branches[i] as string, node.branches[i + 1] as PathTrieNode);
-      }
-      node.branches = undefined;
+    const edges = edgeList(node);
+    setEdges(node, []);
+    node.children = new Map();
+    for (let i = 0; i < edges.length; i += 2) {
+      node.children.set(edges[i] as string, edges[i + 1] as PathTrieNode);
     }
-    node.children!.set(segment, child);
+    node.children.set(segment, child);
   }
   return child;
 }
 
-function branchOf(branches: (string | PathTrieNode)[], segment: string): PathTrieNode | undefined {
-  for (let i = 0; i < branches.length; i += 2) {
-    if (branches[i] === segment) return branches[i + 1] as PathTrieNode;
+function childWithLabel(node: PathTrieNode, label: string): PathTrieNode | undefined {
+  if (node.children !== undefined) return node.children.get(label);
+  if (node.label0 === label) return node.child0;
+  if (node.label1 === label) return node.child1;
+  if (node.label2 === label) return node.child2;
+  if (node.label3 === label) return node.child3;
+  const branches = node.branches;
+  if (branches !== undefined) {
+    for (let i = 0; i < branches.length; i += 2) {
+      if (branches[i] === label) return branches[i + 1] as PathTrieNode;
+    }
   }
   return undefined;
+}
+
+/** Edges kept in a node's own fields (see `PathTrieNode`); the rest, up to `MAX_BRANCHES`, in `branches`. */
+export const INLINE_EDGES = 4;
+
+/** A node's edges outside a map as one flat `[label, child, …]` list, inline ones first. */
+function edgeList(node: PathTrieNode): (string | PathTrieNode)[] {
+  const edges: (string | PathTrieNode)[] = [];
+  if (node.label0 !== undefined) edges.push(node.label0, node.child0!);
+  if (node.label1 !== undefined) edges.push(node.label1, node.child1!);
+  if (node.label2 !== undefined) edges.push(node.label2, node.child2!);
+  if (node.label3 !== undefined) edges.push(node.label3, node.child3!);
+  if (node.branches !== undefined) edges.push(...node.branches);
+  return edges;
+}
+
+/** The inverse of `edgeList`: replaces the node's edges outside a map with `edges`. */
+function setEdges(node: PathTrieNode, edges: readonly (string | PathTrieNode)[]): void {
+  node.label0 = edges[0] as string | undefined;
+  node.child0 = edges[1] as PathTrieNode | undefined;
+  node.label1 = edges[2] as string | undefined;
+  node.child1 = edges[3] as PathTrieNode | undefined;
+  node.label2 = edges[4] as string | undefined;
+  node.child2 = edges[5] as PathTrieNode | undefined;
+  node.label3 = edges[6] as string | undefined;
+  node.child3 = edges[7] as PathTrieNode | undefined;
+  node.branches = edges.length > 2 * INLINE_EDGES ? edges.slice(2 * INLINE_EDGES) : undefined;
+}
+
+/** A node's edges as `[label, child]` pairs, inline ones first: for tests and diagnostics. */
+export function edgesOf(node: PathTrieNode): [string, PathTrieNode][] {
+  const pairs: [string, PathTrieNode][] = [];
+  const edges = edgeList(node);
+  for (let i = 0; i < edges.length; i += 2) pairs.push([edges[i] as string, edges[i + 1] as PathTrieNode]);
+  for (const [label, child] of node.children ?? []) pairs.push([label, child]);
+  return pairs;
 }
 
 /** Appends in call order: callers add candidates in precedence order. */
@@ -145,18 +203,10 @@ export function foldTrie(node: PathTrieNode, names: LabelNames): void {
     for (const child of node.children.values()) foldTrie(child, names);
     return;
   }
-  if (node.onlyChild !== undefined && foldable(node.onlyChild)) {
-    const edges = foldedEdges([node.onlySegment!, node.onlyChild], names);
-    node.onlySegment = edges.length === 2 ? (edges[0] as string) : undefined;
-    node.onlyChild = edges.length === 2 ? (edges[1] as PathTrieNode) : undefined;
-    node.branches = edges.length === 2 ? undefined : edges;
-  } else if (node.branches !== undefined) {
-    foldedEdges(node.branches, names);
-  }
-  if (node.onlyChild !== undefined) foldTrie(node.onlyChild, names);
-  const branches = node.branches;
-  if (branches !== undefined)
-    for (let i = 1; i < branches.length; i += 2) foldTrie(branches[i] as PathTrieNode, names);
+  if (node.label0 === undefined) return;
+  const edges = foldedEdges(edgeList(node), names);
+  setEdges(node, edges);
+  for (let i = 1; i < edges.length; i += 2) foldTrie(edges[i] as PathTrieNode, names);
 }
 
 /**
@@ -174,7 +224,7 @@ function foldable(node: PathTrieNode): boolean {
 function foldedEdges(edges: (string | PathTrieNode)[], names: LabelNames): (string | PathTrieNode)[] {
   for (let i = 0; i < edges.length; ) {
     const child = edges[i + 1] as PathTrieNode;
-    const inner = foldable(child) ? (child.branches ?? [child.onlySegment!, child.onlyChild!]) : undefined;
+    const inner = foldable(child) ? edgeList(child) : undefined;
     if (inner === undefined || edges.length - 2 + inner.length > 2 * MAX_BRANCHES) {
       i += 2;
       continue;
@@ -225,18 +275,29 @@ export function walkTrie(root: PathTrieNode, path: string, into: PathTrieNode[])
   while (start < path.length) {
     let child: PathTrieNode | undefined;
     let end = start;
-    const only = node.onlySegment;
-    if (only !== undefined) {
-      end = start + only.length;
-      if (atBoundary(path, end) && path.startsWith(only, start)) child = node.onlyChild;
-    } else if (node.branches !== undefined) {
-      const branches = node.branches;
-      for (let i = 0; i < branches.length; i += 2) {
-        const label = branches[i] as string;
-        end = start + label.length;
-        if (atBoundary(path, end) && path.startsWith(label, start)) {
-          child = branches[i + 1] as PathTrieNode;
-          break;
+    // Inline edges first: compared on the node already in hand, no other object read.
+    if (edgeAt(path, start, node.label0)) {
+      child = node.child0;
+      end += node.label0.length;
+    } else if (node.label1 !== undefined) {
+      if (edgeAt(path, start, node.label1)) {
+        child = node.child1;
+        end += node.label1.length;
+      } else if (edgeAt(path, start, node.label2)) {
+        child = node.child2;
+        end += node.label2.length;
+      } else if (edgeAt(path, start, node.label3)) {
+        child = node.child3;
+        end += node.label3.length;
+      } else if (node.branches !== undefined) {
+        const branches = node.branches;
+        for (let i = 0; i < branches.length; i += 2) {
+          const label = branches[i] as string;
+          if (edgeAt(path, start, label)) {
+            child = branches[i + 1] as PathTrieNode;
+            end += label.length;
+            break;
+          }
         }
       }
     } else if (node.children !== undefined) {
@@ -250,6 +311,13 @@ export function walkTrie(root: PathTrieNode, path: string, into: PathTrieNode[])
     start = end + 1;
   }
   return count;
+}
+
+/** `path` continues at `start` with the whole segments of `label` (then ends or has a `/`). */
+function edgeAt(path: string, start: number, label: string | undefined): label is string {
+  if (label === undefined) return false;
+  const end = start + label.length;
+  return atBoundary(path, end) && path.startsWith(label, start);
 }
 
 /** A segment of `path` can end at `end`: the path ends there or continues with `/`. */

@@ -3,7 +3,9 @@ import type { PathTrieNode } from "../../src/routing/lookup.ts";
 import {
   addExactCandidate,
   addPrefixCandidate,
+  edgesOf,
   foldTrie,
+  INLINE_EDGES,
   MAX_BRANCHES,
   newTrieNode,
   trieNodeAt,
@@ -48,7 +50,7 @@ describe("path trie", () => {
     const b = newTrieNode();
     trieNodeAt(a, ["api", "x"], interned);
     trieNodeAt(b, [["a", "p", "i"].join(""), "y"], interned);
-    expect(a.onlySegment).toBe(b.onlySegment);
+    expect(a.label0).toBe(b.label0);
     expect(interned.size).toBe(3);
   });
 
@@ -78,8 +80,7 @@ describe("path trie", () => {
         "/api/v3/carts/x/y",
       ]);
       // The empty `api` node is gone: its three edges moved up to the root, labels joined.
-      expect(root.onlyChild).toBeUndefined();
-      expect(root.branches?.filter((_, i) => i % 2 === 0)).toEqual([
+      expect(edgesOf(root).map(([label]) => label)).toEqual([
         "api/v1/orders",
         "api/v2/users",
         "api/v3/carts",
@@ -95,21 +96,35 @@ describe("path trie", () => {
     it("keeps a node that holds an exact path, and one whose folding would overflow its parent", () => {
       const many = Array.from({ length: MAX_BRANCHES + 1 }, (_, i) => `/api/s${i}`);
       const { root, names } = folded(many);
-      expect(root.onlySegment).toBe("api");
+      expect(edgesOf(root).map(([label]) => label)).toEqual(["api"]);
       expect(walk(root, "/api/s3/x", names)).toEqual(["/", "?", "/api/s3"]);
       const exact = newTrieNode();
       addExactCandidate(trieNodeAt(exact, ["a"], new Map()), candidate);
       addPrefixCandidate(trieNodeAt(exact, ["a", "b", "c"], new Map()), candidate);
       foldTrie(exact, new Map());
-      expect(exact.onlySegment).toBe("a");
-      expect(exact.onlyChild?.onlySegment).toBe("b/c");
+      expect(exact.label0).toBe("a");
+      expect(exact.child0?.label0).toBe("b/c");
+    });
+
+    it("keeps the first edges in the node's own fields and walks those beyond them too", () => {
+      const paths = Array.from({ length: MAX_BRANCHES }, (_, i) => `/s${i}`);
+      const { root, names } = folded(paths);
+      expect(MAX_BRANCHES).toBeGreaterThan(INLINE_EDGES);
+      expect([root.label0, root.label1, root.label2, root.label3]).toEqual(["s0", "s1", "s2", "s3"]);
+      expect(root.branches).toHaveLength(2 * (MAX_BRANCHES - INLINE_EDGES));
+      for (const path of paths) expect(walk(root, `${path}/x`, names)).toEqual(["/", path]);
+      expect(walk(root, "/s", names)).toEqual(["/"]);
+      const two = folded(["/a", "/b"]);
+      expect([two.root.label0, two.root.label1, two.root.label2]).toEqual(["a", "b", undefined]);
+      expect(two.root.branches).toBeUndefined();
+      expect(walk(two.root, "/b", two.names)).toEqual(["/", "/b"]);
     });
 
     it("folds chains below a node whose children are in a map", () => {
       const wide = Array.from({ length: 3 * MAX_BRANCHES }, (_, i) => `/s${i}/deep/er`);
       const { root, names } = folded(wide);
       expect(root.children?.size).toBe(3 * MAX_BRANCHES);
-      expect(root.children?.get("s5")?.onlySegment).toBe("deep/er");
+      expect(root.children?.get("s5")?.label0).toBe("deep/er");
       // The map's own child stays (it is looked up by one segment); the chain below it is one edge.
       expect(walk(root, "/s5/deep/er/x", names)).toEqual(["/", "?", "/s5/deep/er"]);
     });
