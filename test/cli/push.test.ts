@@ -28,7 +28,7 @@ describe("gatehouse push", () => {
     expect(run.err).toBe("");
     const [published, active] = run.out.trim().split("\n");
     expect(published).toMatch(/^published \d{13}-[0-9a-f]{12} \(1 route, 1 rule\) to local state in /);
-    expect(active).toMatch(/\(the first version\)$/);
+    expect(active).toMatch(/\(no version was active before\)$/);
 
     const { active: pointer, versions } = await storedVersions(ws.state);
     expect(versions).toHaveLength(1);

@@ -65,7 +65,7 @@ export const pushCommand: Command = {
             io.stdout,
             outcome.previous
               ? `active: ${outcome.version.id} (was ${outcome.previous.id}; undo with \`gatehouse rollback\`)`
-              : `active: ${outcome.version.id} (the first version)`,
+              : `active: ${outcome.version.id} (no version was active before)`,
           );
           return EXIT_OK;
         }
