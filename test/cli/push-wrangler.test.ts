@@ -12,7 +12,7 @@ import { WranglerKvStore } from "../../src/cli/kv-remote.ts";
 import { ACTIVE_KEY, parseActivePointer, versionKey } from "../../src/store/kv-layout.ts";
 import { listVersions, publishTable } from "../../src/store/publish.ts";
 import { tableFor } from "../store/tables.ts";
-import { gatehouse, type Workspace, workspace } from "./store-cli.ts";
+import { gatehouse, STAGING_WRANGLER_TOML, type Workspace, workspace } from "./store-cli.ts";
 
 const wranglerBin = join(
   dirname(createRequire(import.meta.url).resolve("wrangler/package.json")),
@@ -55,19 +55,7 @@ describe("local state shared with wrangler", () => {
   }, 120_000);
 
   it("with --env, both meet in that environment's namespace and the top level stays empty", async () => {
-    const config = await ws.file(
-      "wrangler.toml",
-      [
-        'name = "x"',
-        'main = "w.js"',
-        'compatibility_date = "2026-11-01"',
-        "[[kv_namespaces]]",
-        'binding = "ROUTES"',
-        "[env.staging]",
-        'kv_namespaces = [{ binding = "ROUTES", id = "staging-routes" }]',
-        "",
-      ].join("\n"),
-    );
+    const config = await ws.file("wrangler.toml", STAGING_WRANGLER_TOML);
     const file = await ws.file("routes.yaml", tableFor("a.example.com"));
     const run = await gatehouse(
       "push",

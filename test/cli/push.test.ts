@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openLocalKv } from "../../src/cli/kv-local.ts";
 import { listVersions } from "../../src/store/publish.ts";
 import { tableFor } from "../store/tables.ts";
-import { gatehouse, type Workspace, workspace } from "./store-cli.ts";
+import { gatehouse, STAGING_WRANGLER_TOML, type Workspace, workspace } from "./store-cli.ts";
 
 let ws: Workspace;
 beforeEach(async () => {
@@ -124,19 +124,7 @@ describe("gatehouse push", () => {
   });
 
   it("--env selects the wrangler environment's ROUTES namespace, and only that one", async () => {
-    const config = await ws.file(
-      "wrangler.toml",
-      [
-        'name = "x"',
-        'main = "w.js"',
-        'compatibility_date = "2026-11-01"',
-        "[[kv_namespaces]]",
-        'binding = "ROUTES"',
-        "[env.staging]",
-        'kv_namespaces = [{ binding = "ROUTES", id = "staging-routes" }]',
-        "",
-      ].join("\n"),
-    );
+    const config = await ws.file("wrangler.toml", STAGING_WRANGLER_TOML);
     const file = await ws.file("routes.yaml", tableFor("a.example.com"));
     const target = ["--config", config, "--persist-to", ws.state];
     const pushed = await gatehouse("push", file, ...target, "--env", "staging");

@@ -47,3 +47,15 @@ export async function workspace(): Promise<Workspace> {
     remove: () => rm(dir, { recursive: true, force: true }),
   };
 }
+
+/** A wrangler.toml whose top level and `[env.staging]` each bind their own ROUTES namespace (for --env). */
+export const STAGING_WRANGLER_TOML = [
+  'name = "x"',
+  'main = "w.js"',
+  'compatibility_date = "2026-11-01"',
+  "[[kv_namespaces]]",
+  'binding = "ROUTES"',
+  "[env.staging]",
+  'kv_namespaces = [{ binding = "ROUTES", id = "staging-routes" }]',
+  "",
+].join("\n");
