@@ -103,6 +103,30 @@ function gatehouseWithNormalisation(table: RouteTable, requests: RawRequest[]): 
   };
 }
 
+type GeneratedMatch = NonNullable<RouteTable["routes"][number]["rules"][number]["matches"]>[number];
+
+/**
+ * The precedence key of a generated rule's one match, shared by the linear scan and the Hono tables
+ * (both order their routes by it). Generated paths are already normalised, so the raw length serves.
+ */
+function precedenceKey(
+  path: NonNullable<GeneratedMatch["path"]>,
+  match: GeneratedMatch,
+  routeIndex: number,
+  ruleIndex: number,
+): Parameters<typeof comparePrecedence>[0] {
+  return {
+    pathKind: path.type === "Exact" ? 0 : path.type === "RegularExpression" ? 1 : 2,
+    pathLength: path.value.length,
+    hasMethod: match.method !== undefined,
+    headerCount: match.headers?.length ?? 0,
+    queryCount: 0,
+    routeIndex,
+    ruleIndex,
+    matchIndex: 0,
+  };
+}
+
 /** Every rule in precedence order, scanned whole for each request (early exit on an exact-host hit). */
 function linearScan(table: RouteTable, inputs: MatchInput[]): Matcher {
   type Entry = { hosts: string[]; regex?: RegExp; key: Parameters<typeof comparePrecedence>[0] } & {
@@ -126,16 +150,7 @@ function linearScan(table: RouteTable, inputs: MatchInput[]): Matcher {
           method: match.method,
           canary: (match.headers?.length ?? 0) > 0,
           rule,
-          key: {
-            pathKind: path.type === "Exact" ? 0 : path.type === "RegularExpression" ? 1 : 2,
-            pathLength: path.value.length,
-            hasMethod: match.method !== undefined,
-            headerCount: match.headers?.length ?? 0,
-            queryCount: 0,
-            routeIndex,
-            ruleIndex,
-            matchIndex: 0,
-          },
+          key: precedenceKey(path, match, routeIndex, ruleIndex),
         });
       });
     });
@@ -196,16 +211,7 @@ function honoEntries(table: RouteTable): HonoEntry[] {
       const path = match.path!;
       return {
         tier: routeTier(route.hostnames),
-        key: {
-          pathKind: path.type === "Exact" ? 0 : path.type === "RegularExpression" ? 1 : 2,
-          pathLength: path.value.length,
-          hasMethod: match.method !== undefined,
-          headerCount: match.headers?.length ?? 0,
-          queryCount: 0,
-          routeIndex,
-          ruleIndex,
-          matchIndex: 0,
-        } as const,
+        key: precedenceKey(path, match, routeIndex, ruleIndex),
         method: match.method ?? "ALL",
         honoPath: honoPathOf(route.hostnames?.[0], path.type, path.value),
         rule,
