@@ -6,20 +6,13 @@
  *
  *   npm run bench -- bundle
  */
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { buildWorkerBundle } from "../scripts/dry-run-build.ts";
 
 const TARGET_GZIP_BYTES = 60 * 1024;
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const wrangler = join(root, "node_modules", "wrangler", "bin", "wrangler.js");
-
-interface Metafile {
-  outputs: Record<string, { bytes: number; inputs: Record<string, { bytesInOutput: number }> }>;
-}
 
 interface Build {
   raw: number;
@@ -31,21 +24,9 @@ interface Build {
 function build(extraArgs: string[]): Build {
   const outdir = mkdtempSync(join(tmpdir(), "gatehouse-bundle-"));
   try {
-    const meta = join(outdir, "meta.json");
-    const run = spawnSync(
-      process.execPath,
-      [wrangler, "deploy", "--dry-run", "--env=", "--outdir", outdir, "--metafile", meta, ...extraArgs],
-      {
-        cwd: root,
-        encoding: "utf8",
-        env: { ...process.env, WRANGLER_SEND_METRICS: "false", WRANGLER_LOG: "warn" },
-      },
-    );
-    if (run.status !== 0) throw new Error(`wrangler deploy --dry-run failed:\n${run.stdout}\n${run.stderr}`);
-    const metafile = JSON.parse(readFileSync(meta, "utf8")) as Metafile;
-    const [file, output] = Object.entries(metafile.outputs).find(([f]) => f.endsWith(".js"))!;
-    const code = readFileSync(join(root, file));
-    return { raw: code.byteLength, gzip: gzipSync(code).byteLength, inputs: output.inputs };
+    const bundle = buildWorkerBundle(outdir, extraArgs);
+    const code = readFileSync(bundle.file);
+    return { raw: code.byteLength, gzip: gzipSync(code).byteLength, inputs: bundle.inputs };
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }

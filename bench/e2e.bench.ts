@@ -27,7 +27,7 @@
  *                                        is then built without minifying, so the profile names functions
  *   E2E_BUNDLE=dir/index.js …            run this Worker bundle instead of building one (what-if runs)
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { loadavg, tmpdir } from "node:os";
@@ -36,6 +36,7 @@ import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import { buildWorkerBundle } from "../scripts/dry-run-build.ts";
 import { kvStoreFromNamespace } from "../src/store/kv-store.ts";
 import { publishTable } from "../src/store/publish.ts";
 import { startProfiling } from "./support/inspector-profile.ts";
@@ -51,7 +52,6 @@ const PROFILE_CASE = process.env.E2E_PROFILE;
 const LARGE_TABLE_ROUTES = 10_000;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const wrangler = join(root, "node_modules", "wrangler", "bin", "wrangler.js");
 const COMPATIBILITY_DATE = "2026-11-01";
 const BENCH_HOST = "bench.gatehouse.test";
 const ISSUER = "https://issuer.gatehouse.test/";
@@ -75,21 +75,8 @@ async function startOrigin(): Promise<{ port: number; process: ChildProcess }> {
 
 /** `wrangler deploy --dry-run`: the very bundle a deploy uploads (offline, no account). */
 function buildGatehouseBundle(outdir: string): string {
-  const args = [
-    "deploy",
-    "--dry-run",
-    "--env=",
-    "--outdir",
-    outdir,
-    ...(PROFILE_CASE ? ["--minify=false"] : []),
-  ];
-  const run = spawnSync(process.execPath, [wrangler, ...args], {
-    cwd: root,
-    encoding: "utf8",
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", WRANGLER_LOG: "warn" },
-  });
-  if (run.status !== 0) throw new Error(`wrangler deploy --dry-run failed:\n${run.stdout}\n${run.stderr}`);
-  return join(outdir, "index.js");
+  // Unminified when profiling, so that the profile names functions.
+  return buildWorkerBundle(outdir, PROFILE_CASE ? ["--minify=false"] : []).file;
 }
 
 /** Workers log through workerd's stdout into this process; counted and dropped, never printed. */

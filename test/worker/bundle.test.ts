@@ -4,19 +4,14 @@
  * what it loads without them: src/store/table-check.ts), and it stays within the gzip budget of
  * docs/benchmarks.md ("Worker bundle size"). The bench reports the figures; this only holds the line.
  */
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildWorkerBundle } from "../../scripts/dry-run-build.ts";
 
 const GZIP_BUDGET_BYTES = 60 * 1024;
-const root = join(import.meta.dirname, "..", "..");
-
-interface Metafile {
-  outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }>;
-}
 
 let outdir = "";
 let inputs: string[] = [];
@@ -24,24 +19,9 @@ let gzipBytes = 0;
 
 beforeAll(() => {
   outdir = mkdtempSync(join(tmpdir(), "gatehouse-bundle-test-"));
-  const meta = join(outdir, "meta.json");
-  const run = spawnSync(
-    process.execPath,
-    [
-      join(root, "node_modules", "wrangler", "bin", "wrangler.js"),
-      ...["deploy", "--dry-run", "--env=", "--outdir", outdir, "--metafile", meta],
-    ],
-    {
-      cwd: root,
-      encoding: "utf8",
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false", WRANGLER_LOG: "warn" },
-    },
-  );
-  if (run.status !== 0) throw new Error(`wrangler deploy --dry-run failed:\n${run.stdout}\n${run.stderr}`);
-  const metafile = JSON.parse(readFileSync(meta, "utf8")) as Metafile;
-  const [file, output] = Object.entries(metafile.outputs).find(([f]) => f.endsWith(".js"))!;
-  inputs = Object.keys(output.inputs);
-  gzipBytes = gzipSync(readFileSync(join(root, file))).byteLength;
+  const bundle = buildWorkerBundle(outdir);
+  inputs = Object.keys(bundle.inputs);
+  gzipBytes = gzipSync(readFileSync(bundle.file)).byteLength;
 });
 
 afterAll(() => {
