@@ -25,6 +25,7 @@
  *   E2E_PROFILE=c …                      a CPU profile of the Worker isolate (workerd's inspector) over
  *                                        the first measured run of case c, written to /tmp; the bundle
  *                                        is then built without minifying, so the profile names functions
+ *   E2E_PROFILE_KIND=alloc …             with E2E_PROFILE: sample V8 heap allocations instead (.heapprofile)
  *   E2E_BUNDLE=dir/index.js …            run this Worker bundle instead of building one (what-if runs)
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -40,6 +41,7 @@ import { buildWorkerBundle } from "../scripts/dry-run-build.ts";
 import { kvStoreFromNamespace } from "../src/store/kv-store.ts";
 import { publishTable } from "../src/store/publish.ts";
 import { startProfiling } from "./support/inspector-profile.ts";
+import { childPids, cpuMs } from "./support/process-cpu.ts";
 import { generateRoutes, prng, routeTableRoutes } from "./support/route-tables.ts";
 
 const DURATION_S = Number(process.env.E2E_DURATION ?? 8);
@@ -49,6 +51,7 @@ const CONNECTIONS = Number(process.env.E2E_CONNECTIONS ?? 32);
 const CASES = process.env.E2E_CASES?.split(",");
 const SHOW_WORKER_LOGS = process.env.E2E_WORKER_LOGS === "1";
 const PROFILE_CASE = process.env.E2E_PROFILE;
+const PROFILE_KIND = process.env.E2E_PROFILE_KIND === "alloc" ? "alloc" : "cpu";
 const LARGE_TABLE_ROUTES = 10_000;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -237,6 +240,9 @@ interface Case {
 
 interface Figures {
   requestsPerSecond: number;
+  requests: number;
+  /** workerd's CPU time (user + system) over the measured run, per request; NaN for the direct case. */
+  workerdUsPerRequest: number;
   p50: number;
   p99: number;
   non2xx: number;
@@ -252,6 +258,8 @@ async function load(c: Case, seconds: number): Promise<Figures> {
   });
   return {
     requestsPerSecond: result.requests.average,
+    requests: result.requests.total,
+    workerdUsPerRequest: Number.NaN,
     p50: result.latency.p50,
     p99: result.latency.p99,
     non2xx: result.non2xx,
@@ -318,12 +326,21 @@ async function main(): Promise<void> {
       "origin",
     );
 
-    const passThrough = await startPassThrough(origin.port);
-    stops.push(() => passThrough.dispose());
-    const small = await startGatehouse(bundle, benchTable(origin.port, jwks, []));
-    stops.push(() => small.dispose());
-    const big = await startGatehouse(bundle, benchTable(origin.port, jwks, large));
-    stops.push(() => big.dispose());
+    // Each Miniflare spawns its own workerd: the one that appears is that Worker's process.
+    const workerdPid = new Map<Miniflare, number | undefined>();
+    const started = async (start: () => Promise<Miniflare>) => {
+      const before = childPids("workerd");
+      const mf = await start();
+      stops.push(() => mf.dispose());
+      workerdPid.set(
+        mf,
+        [...childPids("workerd")].find((pid) => !before.has(pid)),
+      );
+      return mf;
+    };
+    const passThrough = await started(() => startPassThrough(origin.port));
+    const small = await started(() => startGatehouse(bundle, benchTable(origin.port, jwks, [])));
+    const big = await started(() => startGatehouse(bundle, benchTable(origin.port, jwks, large)));
     const ports = {
       passThrough: await portOf(passThrough),
       small: await portOf(small),
@@ -385,13 +402,17 @@ async function main(): Promise<void> {
         await load(c, WARMUP_S);
         const profiling =
           round === 0 && c.id === PROFILE_CASE && c.worker
-            ? await startProfiling(Number((await c.worker().getInspectorURL()).port), "")
+            ? await startProfiling(Number((await c.worker().getInspectorURL()).port), "", PROFILE_KIND)
             : undefined;
+        const pid = c.worker ? workerdPid.get(c.worker()) : undefined;
+        const cpuBefore = cpuMs(pid);
         const measured = await load(c, DURATION_S);
+        measured.workerdUsPerRequest = ((cpuMs(pid) - cpuBefore) * 1000) / measured.requests;
         if (profiling) {
-          const file = join(tmpdir(), `gatehouse-e2e-${c.id}-${Date.now()}.cpuprofile`);
+          const extension = PROFILE_KIND === "alloc" ? "heapprofile" : "cpuprofile";
+          const file = join(tmpdir(), `gatehouse-e2e-${c.id}-${Date.now()}.${extension}`);
           await profiling.stop(file);
-          console.error(`profile of case ${c.id}: ${file}`);
+          console.error(`profile of case ${c.id} (${measured.requests} requests): ${file}`);
         }
         if (measured.non2xx > 0 || measured.errors > 0) {
           throw new Error(`${c.label}: ${measured.non2xx} non-2xx answers, ${measured.errors} errors`);
@@ -410,14 +431,16 @@ async function main(): Promise<void> {
         `${await miniflareVersion()}. Load average (1/5/15 min) before: ${formatLoad(load0)}, after: ` +
         `${formatLoad(load1)}. Worker log lines received (and dropped): ${workerLogLines.toLocaleString("en-US")}.\n`,
     );
-    console.log("| case | req/s | p50 ms | p99 ms | all rounds, req/s | first request ms |");
-    console.log("|---|---:|---:|---:|---|---:|");
+    console.log(
+      "| case | req/s | p50 ms | p99 ms | all rounds, req/s | workerd CPU µs/request | first request ms |",
+    );
+    console.log("|---|---:|---:|---:|---|---:|---:|");
     for (const c of cases) {
       const f = row.get(c.id)!;
       const all = figures.get(c.id)!.map((r) => Math.round(r.requestsPerSecond).toLocaleString("en-US"));
       console.log(
         `| ${c.label} | ${Math.round(f.requestsPerSecond).toLocaleString("en-US")} | ${f.p50} | ${f.p99} | ` +
-          `${all.join(", ")} | ${firstMs.get(c.id)!.toFixed(0)} |`,
+          `${all.join(", ")} | ${formatCpu(figures.get(c.id)!)} | ${firstMs.get(c.id)!.toFixed(0)} |`,
       );
     }
     console.log("");
@@ -446,6 +469,16 @@ async function main(): Promise<void> {
     );
     console.log(`| (b)/(a) pass-through vs direct | ${(rps("b") / rps("a")).toFixed(3)} | | | |`);
     console.log("");
+    // The same comparison by CPU: what the pass-through costs workerd per request over what Gatehouse
+    // costs it. This is the ratio of throughputs a CPU-bound workerd would reach, without the drift
+    // of the other processes on the machine in it.
+    const cpu = (id: string) => median(figures.get(id)?.map((f) => f.workerdUsPerRequest) ?? []);
+    if (!Number.isNaN(cpu("b")) && !Number.isNaN(cpu("c"))) {
+      console.log(
+        `workerd CPU per request: (b) ${cpu("b").toFixed(0)} µs, (c) ${cpu("c").toFixed(0)} µs; ` +
+          `(b)/(c) by CPU ${(cpu("b") / cpu("c")).toFixed(3)}, Gatehouse's own ${(cpu("c") - cpu("b")).toFixed(0)} µs.\n`,
+      );
+    }
   } finally {
     for (const stop of stops.reverse()) {
       try {
@@ -455,6 +488,13 @@ async function main(): Promise<void> {
       }
     }
   }
+}
+
+/** Median of the rounds, then each round. */
+function formatCpu(rounds: Figures[]): string {
+  const values = rounds.map((r) => r.workerdUsPerRequest);
+  if (values.some(Number.isNaN)) return "";
+  return `${median(values).toFixed(0)} (${values.map((v) => v.toFixed(0)).join(" · ")})`;
 }
 
 function formatLoad(values: number[]): string {

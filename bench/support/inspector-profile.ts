@@ -16,8 +16,16 @@ export interface Profiling {
   stop(file: string): Promise<void>;
 }
 
-/** Starts the profiler on the isolate whose inspector target title contains `worker`. */
-export async function startProfiling(inspectorPort: number, worker: string): Promise<Profiling> {
+/**
+ * Starts the profiler on the isolate whose inspector target title contains `worker`. `cpu` samples
+ * where time goes (`.cpuprofile`); `alloc` samples where the V8 heap is allocated (`.heapprofile`),
+ * which is what drives the scavenges (a large part of a request's cost in workerd).
+ */
+export async function startProfiling(
+  inspectorPort: number,
+  worker: string,
+  kind: "cpu" | "alloc" = "cpu",
+): Promise<Profiling> {
   const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()) as InspectorTarget[];
   const target = targets.find((t) => t.title.includes(worker)) ?? targets[0];
   if (!target) throw new Error(`no inspector target on port ${inspectorPort}`);
@@ -38,12 +46,23 @@ export async function startProfiling(inspectorPort: number, worker: string): Pro
       pending.set(id, resolve);
       socket.send(JSON.stringify({ id, method, params }));
     });
-  await call("Profiler.enable");
-  await call("Profiler.setSamplingInterval", { interval: 100 });
-  await call("Profiler.start");
+  if (kind === "alloc") {
+    await call("HeapProfiler.enable");
+    // Every 1 KiB allocated on average, and kept whether or not a later GC frees it.
+    await call("HeapProfiler.startSampling", {
+      samplingInterval: 1024,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+  } else {
+    await call("Profiler.enable");
+    await call("Profiler.setSamplingInterval", { interval: 100 });
+    await call("Profiler.start");
+  }
   return {
     async stop(file) {
-      const { profile } = (await call("Profiler.stop")) as { profile: unknown };
+      const stopMethod = kind === "alloc" ? "HeapProfiler.stopSampling" : "Profiler.stop";
+      const { profile } = (await call(stopMethod)) as { profile: unknown };
       writeFileSync(file, JSON.stringify(profile));
       socket.close();
     },
