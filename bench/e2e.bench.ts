@@ -26,6 +26,8 @@
  *                                        the first measured run of case c, written to /tmp; the bundle
  *                                        is then built without minifying, so the profile names functions
  *   E2E_PROFILE_KIND=alloc …             with E2E_PROFILE: sample V8 heap allocations instead (.heapprofile)
+ *   E2E_ORIGIN_PORT=18080 …              the origin's port (default: any free one), for what-if bundles
+ *                                        that name the origin themselves rather than read the table
  *   E2E_BUNDLE=dir/index.js …            run this Worker bundle instead of building one (what-if runs)
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -64,11 +66,15 @@ const AUDIENCE = "bench-api";
 // Processes
 
 async function startOrigin(): Promise<{ port: number; process: ChildProcess }> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(root, "bench", "support", "origin.ts")], {
-    cwd: root,
-    // stdin is a pipe so the origin can see this process go away, however it goes.
-    stdio: ["pipe", "pipe", "inherit"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", join(root, "bench", "support", "origin.ts"), process.env.E2E_ORIGIN_PORT ?? "0"],
+    {
+      cwd: root,
+      // stdin is a pipe so the origin can see this process go away, however it goes.
+      stdio: ["pipe", "pipe", "inherit"],
+    },
+  );
   const port = await new Promise<number>((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`origin exited (${code}) before listening`)));
     child.stdout!.once("data", (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
