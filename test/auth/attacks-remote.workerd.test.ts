@@ -18,14 +18,13 @@ import {
   expectInvalidToken,
   expectPass,
   expectRefusal,
-  HOST,
   ISSUER,
   ruleAt,
   throughAuth,
+  url,
 } from "./harness.ts";
 import { jwks, makeKey, mint, mintHmac, rawToken, type TestKey } from "./tokens.ts";
 
-const url = (path: string) => `https://${HOST}${path}`;
 const JWKS_NAME = `attacks-remote-${Math.random().toString(36).slice(2, 8)}`;
 const EVIL_NAME = `${JWKS_NAME}-evil`;
 

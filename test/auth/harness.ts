@@ -114,6 +114,8 @@ type ProvidersInput = NonNullable<RouteTableInput["providers"]>;
 
 export const ISSUER = "https://issuer.test/";
 export const HOST = "api.test";
+/** A URL on the test host. */
+export const url = (path: string) => `https://${HOST}${path}`;
 
 /** One route on `api.test` whose rules all go to pod-a. */
 export function authTable(providers: ProvidersInput, rules: RuleInput[]): RouteTableInput {

@@ -20,10 +20,10 @@ import {
   REQUEST_ID,
   ruleAt,
   throughAuth,
+  url,
 } from "./harness.ts";
 import { jwks, makeKey, mint, mintHmac, type TestKey } from "./tokens.ts";
 
-const url = (path: string) => `https://${HOST}${path}`;
 let key: TestKey;
 
 beforeAll(async () => {

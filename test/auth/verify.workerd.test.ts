@@ -14,14 +14,12 @@ import {
   expectInvalidToken,
   expectPass,
   expectRefusal,
-  HOST,
   ISSUER,
   ruleAt,
   throughAuth,
+  url,
 } from "./harness.ts";
 import { jwks, makeKey, mint, mintHmac, rawToken, type TestKey } from "./tokens.ts";
-
-const url = (path: string) => `https://${HOST}${path}`;
 
 let rsa: TestKey;
 let ec: TestKey;
