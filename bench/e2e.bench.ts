@@ -255,7 +255,9 @@ interface Figures {
   errors: number;
 }
 
-async function load(c: Case, seconds: number): Promise<Figures> {
+/** `workerdPid`: the Worker's process, whose CPU time over the run is counted (none: not counted). */
+async function load(c: Case, seconds: number, workerdPid?: number): Promise<Figures> {
+  const cpuBefore = cpuMs(workerdPid);
   const result = await autocannon({
     url: `http://127.0.0.1:${c.port()}${c.path}`,
     connections: CONNECTIONS,
@@ -265,7 +267,7 @@ async function load(c: Case, seconds: number): Promise<Figures> {
   return {
     requestsPerSecond: result.requests.average,
     requests: result.requests.total,
-    workerdUsPerRequest: Number.NaN,
+    workerdUsPerRequest: ((cpuMs(workerdPid) - cpuBefore) * 1000) / result.requests.total,
     p50: result.latency.p50,
     p99: result.latency.p99,
     non2xx: result.non2xx,
@@ -410,10 +412,7 @@ async function main(): Promise<void> {
           round === 0 && c.id === PROFILE_CASE && c.worker
             ? await startProfiling(Number((await c.worker().getInspectorURL()).port), "", PROFILE_KIND)
             : undefined;
-        const pid = c.worker ? workerdPid.get(c.worker()) : undefined;
-        const cpuBefore = cpuMs(pid);
-        const measured = await load(c, DURATION_S);
-        measured.workerdUsPerRequest = ((cpuMs(pid) - cpuBefore) * 1000) / measured.requests;
+        const measured = await load(c, DURATION_S, c.worker ? workerdPid.get(c.worker()) : undefined);
         if (profiling) {
           const extension = PROFILE_KIND === "alloc" ? "heapprofile" : "cpuprofile";
           const file = join(tmpdir(), `gatehouse-e2e-${c.id}-${Date.now()}.${extension}`);
@@ -478,7 +477,10 @@ async function main(): Promise<void> {
     // The same comparison by CPU: what the pass-through costs workerd per request over what Gatehouse
     // costs it. This is the ratio of throughputs a CPU-bound workerd would reach, without the drift
     // of the other processes on the machine in it.
-    const cpu = (id: string) => median(figures.get(id)?.map((f) => f.workerdUsPerRequest) ?? []);
+    const cpu = (id: string) => {
+      const rounds = figures.get(id);
+      return rounds ? median(rounds.map((f) => f.workerdUsPerRequest)) : Number.NaN;
+    };
     if (!Number.isNaN(cpu("b")) && !Number.isNaN(cpu("c"))) {
       console.log(
         `workerd CPU per request: (b) ${cpu("b").toFixed(0)} µs, (c) ${cpu("c").toFixed(0)} µs; ` +
