@@ -31,13 +31,24 @@ export function cpuMs(pid: number | undefined): number {
 // `getconf CLK_TCK`; 100 on every Linux this runs on.
 const TICKS_PER_SECOND = 100;
 
-function readStat(pid: number): { comm: string; ppid: number; cpuMs: number } | undefined {
+function readStat(pid: number): ProcessStat | undefined {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, "utf8");
   } catch {
     return undefined;
   }
+  return parseStat(text);
+}
+
+export interface ProcessStat {
+  comm: string;
+  ppid: number;
+  cpuMs: number;
+}
+
+/** One `/proc/<pid>/stat` line (proc(5)). */
+export function parseStat(text: string): ProcessStat {
   // comm is in parentheses and may itself hold spaces or parentheses: split after the last ")".
   const close = text.lastIndexOf(")");
   const comm = text.slice(text.indexOf("(") + 1, close);
