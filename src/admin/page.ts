@@ -95,13 +95,20 @@ ${card(
 
 function banners(status: StatusDocument): SafeHtml {
   const out: SafeHtml[] = [];
-  if (status.state === "none") {
+  const source = status.source;
+  if (source.state === "unpublished") {
     out.push(
       html`<div class="banner bad"><strong>No route table.</strong> Every request is answered 503 <code>no_route_table</code>. Publish one with <code>gatehouse push FILE</code>.</div>`,
     );
+  } else if (source.state === "unavailable") {
+    out.push(
+      html`<div class="banner bad"><strong>No loadable route table.</strong> Every request is answered 503 <code>route_table_unavailable</code>: ${source.summary}. Repair with <code>gatehouse rollback</code>.</div>`,
+    );
+  } else if (source.state === "fallback") {
+    out.push(html`<div class="banner warn"><strong>Serving a fallback.</strong> ${source.summary}.</div>`);
   }
   const error = status.lastLoadError;
-  if (error) {
+  if (error && error.message !== source.reasonMessage) {
     out.push(
       html`<div class="banner ${error.kind === "rejected" ? "bad" : "warn"}"><strong>${error.kind === "rejected" ? "A version was skipped" : "Waiting on KV"}</strong> (${error.at}): ${error.message}</div>`,
     );
@@ -161,8 +168,9 @@ function providersTable(status: StatusDocument): SafeHtml {
 
 function rejectedList(status: StatusDocument): SafeHtml {
   if (status.rejectedVersions.length === 0) return html``;
-  return html`<h2>Skipped versions</h2><table><thead><tr><th>Version</th><th>Why</th></tr></thead><tbody>${status.rejectedVersions.map(
-    (r) => html`<tr><td class="mono">${r.version}</td><td>${r.reason}</td></tr>`,
+  return html`<h2>Skipped versions</h2><table><thead><tr><th>Version</th><th>Reason</th><th>Why</th></tr></thead><tbody>${status.rejectedVersions.map(
+    (r) =>
+      html`<tr><td class="mono">${r.version}</td><td><code>${r.code}</code></td><td>${r.reason}</td></tr>`,
   )}</tbody></table>`;
 }
 

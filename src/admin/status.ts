@@ -6,7 +6,13 @@ import { describeKeySets, type KeySetStatus } from "../auth/index.ts";
 import type { GatewayConfig } from "../gateway/compile.ts";
 import type { Env } from "../gateway/env.ts";
 import { tableCounts, versionId } from "../store/kv-layout.ts";
-import { describeTableSource, type LoadError } from "../store/table-source.ts";
+import {
+  describeTableSource,
+  type LoadError,
+  type LoadProblemCode,
+  type TableAvailability,
+  type WalkStep,
+} from "../store/table-source.ts";
 import { type MissingBinding, missingBindings } from "../transport/index.ts";
 import { describeEndpointHealth, type EndpointHealth } from "../upstream/index.ts";
 
@@ -38,10 +44,28 @@ export interface TableStatus {
   rules: number;
 }
 
+/**
+ * Which version this isolate wants (the one the pointer names) and which it serves, and why they differ:
+ * the fields a monitor or a soak test checks, with `summary` saying the same in a sentence.
+ */
+export interface SourceStatus {
+  state: TableAvailability;
+  wanted: string | undefined;
+  serving: string | undefined;
+  /** Why `serving` is not `wanted` (a stable code); undefined when it is. */
+  reason: LoadProblemCode | undefined;
+  /** The details of `reason`, as logged. */
+  reasonMessage: string | undefined;
+  /** The records the last load with no table to fall back on looked at, in order, and their outcome. */
+  walk: WalkStep[];
+  summary: string;
+}
+
 export interface StatusDocument {
   generatedAt: string;
   /** `serving`: a table is in force here; `none`: nothing usable was ever loaded (the gateway answers 503). */
   state: "serving" | "none";
+  source: SourceStatus;
   table: TableStatus | undefined;
   refresh: {
     intervalSeconds: number;
@@ -52,7 +76,7 @@ export interface StatusDocument {
     upToDate: boolean;
   };
   lastLoadError: LoadError | undefined;
-  rejectedVersions: { version: string; reason: string }[];
+  rejectedVersions: { version: string; code: LoadProblemCode; reason: string }[];
   clusters: ClusterStatus[];
   providers: KeySetStatus[];
   missingBindings: MissingBinding[];
@@ -89,6 +113,21 @@ function clusterStatus(gateway: GatewayConfig, health: readonly EndpointHealth[]
   }));
 }
 
+function sourceSummary(source: ReturnType<typeof describeTableSource>): string {
+  const wanted = source.wantedId ?? "an unreadable pointer";
+  const why = source.reason ? ` (${source.reason.code}: ${source.reason.message})` : "";
+  switch (source.state) {
+    case "current":
+      return `serving ${source.servingId}, the version the pointer names`;
+    case "fallback":
+      return `serving ${source.servingId} instead of ${wanted}${why}`;
+    case "unavailable":
+      return `serving nothing: ${wanted} cannot be loaded and no earlier version tried loads${why}`;
+    case "unpublished":
+      return "serving nothing: no route table has been published";
+  }
+}
+
 export function buildStatus(env: Env, gateway: GatewayConfig | undefined): StatusDocument {
   const source = describeTableSource(env);
   const meta = gateway?.meta;
@@ -96,6 +135,15 @@ export function buildStatus(env: Env, gateway: GatewayConfig | undefined): Statu
   return {
     generatedAt: new Date().toISOString(),
     state: gateway ? "serving" : "none",
+    source: {
+      state: source.state,
+      wanted: source.wantedId,
+      serving: source.servingId,
+      reason: source.reason?.code,
+      reasonMessage: source.reason?.message,
+      walk: source.walk,
+      summary: sourceSummary(source),
+    },
     table:
       gateway && meta && id
         ? {
@@ -111,8 +159,8 @@ export function buildStatus(env: Env, gateway: GatewayConfig | undefined): Statu
     refresh: {
       intervalSeconds: source.refreshIntervalSeconds,
       lastCheckedAt: source.lastCheckedAt,
-      pointer: source.pointerId,
-      upToDate: source.pointerId === undefined || source.pointerId === id,
+      pointer: source.wantedId,
+      upToDate: source.wantedId === undefined || source.wantedId === id,
     },
     lastLoadError: source.lastError,
     rejectedVersions: source.rejected,

@@ -7,6 +7,7 @@ export type GatewayErrorCode =
   | "invalid_path"
   | "route_not_found"
   | "no_route_table"
+  | "route_table_unavailable"
   | "no_backend"
   | "upstream_unreachable"
   | "upstream_error"

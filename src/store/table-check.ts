@@ -2,7 +2,9 @@
  * What the Worker checks of a version record read from KV before compiling its table, without zod
  * (docs/kv-layout.md, "Trust boundary"):
  *
- * 1. the envelope (`parseVersionRecord`) and that the record is the one its key names;
+ * 1. the envelope (`parseVersionRecord`), that the record is the one its key names, and that its id is
+ *    the one its number and hash make (`versionId`): an id that disagrees with its own record would
+ *    never equal the id of the table served, so the record would be re-read and recompiled forever;
  * 2. the content hash: the table is byte for byte the one its writer hashed (not truncated, damaged or
  *    edited afterwards);
  * 3. its shape against the normalised schema (`table-shape.ts`): a table this Worker understands;
@@ -21,25 +23,59 @@ import { checkNamesAndReferences } from "../config/references.ts";
 import { type RegexContext, regexProblem } from "../config/regex-safety.ts";
 import type { RouteTable } from "../config/schema.ts";
 import { viewOfTable } from "../config/table-view.ts";
-import { parseVersionRecord, tableHash, type VersionInfo, versionKey } from "./kv-layout.ts";
+import { parseVersionRecord, tableHash, type VersionInfo, versionId, versionKey } from "./kv-layout.ts";
 import { tableShapeProblem } from "./table-shape.ts";
 
-export type RecordCheck = { ok: true; info: VersionInfo; table: RouteTable } | { ok: false; reason: string };
+/**
+ * Why a stored record cannot be served, as a stable code (the status surface and the 503 answer carry
+ * it; docs/kv-layout.md lists them):
+ * - `record_invalid`: not JSON, an unknown format, or a malformed envelope;
+ * - `id_mismatch`: the record is not the one its key names, or its id is not `versionId(version, hash)`;
+ * - `hash_mismatch`: its table is not the one its hash was computed from;
+ * - `check_failed`: its table fails the shape, reference or regex-safety checks.
+ */
+export type RecordProblemCode = "record_invalid" | "id_mismatch" | "hash_mismatch" | "check_failed";
+
+export type RecordCheck =
+  | { ok: true; info: VersionInfo; table: RouteTable }
+  | { ok: false; code: RecordProblemCode; reason: string };
 
 /** Every check the Worker makes of the record stored under `versionKey(id)`, cheapest first. */
 export async function checkVersionRecord(id: string, text: string): Promise<RecordCheck> {
   const record = parseVersionRecord(text);
-  if (!record.ok) return { ok: false, reason: record.reason };
+  if (!record.ok) return { ok: false, code: "record_invalid", reason: record.reason };
   const { table: raw, ...info } = record.value;
-  if (info.id !== id) return { ok: false, reason: `the record at ${versionKey(id)} says it is ${info.id}` };
+  if (info.id !== id) {
+    return {
+      ok: false,
+      code: "id_mismatch",
+      reason: `the record at ${versionKey(id)} says it is ${info.id}`,
+    };
+  }
+  const expectedId = versionId(info.version, info.hash);
+  if (info.id !== expectedId) {
+    return {
+      ok: false,
+      code: "id_mismatch",
+      reason: `its id ${info.id} is not the one its version and hash make (${expectedId})`,
+    };
+  }
   if ((await tableHash(raw)) !== info.hash) {
-    return { ok: false, reason: "its table does not match its hash (damaged, or edited by hand)" };
+    return {
+      ok: false,
+      code: "hash_mismatch",
+      reason: "its table does not match its hash (damaged, or edited by hand)",
+    };
   }
   const checked = checkStoredTable(raw);
   if (!checked.ok) {
     const shown = checked.problems.slice(0, 5);
     const more = checked.problems.length > 5 ? ` (+${checked.problems.length - 5} more)` : "";
-    return { ok: false, reason: `it is not a table this Worker can serve: ${shown.join("; ")}${more}` };
+    return {
+      ok: false,
+      code: "check_failed",
+      reason: `it is not a table this Worker can serve: ${shown.join("; ")}${more}`,
+    };
   }
   return { ok: true, info, table: checked.table };
 }

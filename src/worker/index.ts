@@ -9,7 +9,7 @@ import type { Env } from "../gateway/env.ts";
 import { errorResponse } from "../gateway/errors.ts";
 import { handleRequest } from "../gateway/pipeline.ts";
 import { normalizeHost } from "../routing/normalize.ts";
-import { currentGateway } from "../store/table-source.ts";
+import { currentGateway, noTableAnswer } from "../store/table-source.ts";
 import { CatchAllRouter } from "./catch-all-router.ts";
 
 // The one route is a catch-all: Hono needs neither the path cut out of the URL nor a pattern match.
@@ -27,12 +27,8 @@ app.all("*", async (c) => {
     return handleAdmin(request, c.env, gateway);
   }
   if (!gateway) {
-    return errorResponse(
-      503,
-      "no_route_table",
-      "no route table has been published (run `gatehouse push`)",
-      crypto.randomUUID(),
-    );
+    const { error, message } = noTableAnswer();
+    return errorResponse(503, error, message, crypto.randomUUID());
   }
   return handleRequest(request, c.env, ctx, gateway, url);
 });

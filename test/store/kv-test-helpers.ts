@@ -52,6 +52,15 @@ export function viaWorker(url: string, init?: RequestInit): Promise<Response> {
 
 export interface StatusBody {
   state: "serving" | "none";
+  source: {
+    state: "current" | "fallback" | "unavailable" | "unpublished";
+    wanted: string | null;
+    serving: string | null;
+    reason: string | null;
+    reasonMessage: string | null;
+    walk: { version: string; outcome: string }[];
+    summary: string;
+  };
   table: {
     id: string;
     version: number;
@@ -61,8 +70,8 @@ export interface StatusBody {
     loadedAt: string;
   } | null;
   refresh: { intervalSeconds: number; pointer: string | null; upToDate: boolean };
-  lastLoadError: { version: string | null; message: string; kind: string } | null;
-  rejectedVersions: { version: string; reason: string }[];
+  lastLoadError: { version: string | null; code: string; message: string; kind: string } | null;
+  rejectedVersions: { version: string; code: string; reason: string }[];
   clusters: { name: string; endpoints: { url: string; health: string }[] }[];
   providers: unknown[];
   missingBindings: unknown[];
@@ -97,15 +106,16 @@ export async function waitForStatus(
 }
 
 /**
- * Store a version record by hand (bypassing publish-time validation) and point at it: how a damaged
- * or hand-edited record would look to the worker. `hash` defaults to the table's true hash.
+ * Store a version record by hand (bypassing publish-time validation) and point at it, the pointer
+ * before it pushed onto the history as `push` does: how a damaged or hand-edited record would look to
+ * the worker. `hash` defaults to the table's true hash, `id` to the one the version and hash make.
  */
 export async function writeRawVersion(
   table: unknown,
-  options: { version: number; hash?: string; body?: string },
+  options: { version: number; hash?: string; body?: string; id?: string },
 ): Promise<string> {
   const hash = options.hash ?? (await tableHash(table));
-  const id = versionId(options.version, hash);
+  const id = options.id ?? versionId(options.version, hash);
   const record = {
     format: LAYOUT_FORMAT,
     id,
@@ -115,7 +125,8 @@ export async function writeRawVersion(
     table,
   };
   await env.ROUTES.put(versionKey(id), options.body ?? JSON.stringify(record));
-  const active = await env.ROUTES.get(ACTIVE_KEY, "json");
+  const active = await env.ROUTES.get<Record<string, unknown>>(ACTIVE_KEY, "json");
+  const { history = [], format: _format, ...previous } = active ?? {};
   await env.ROUTES.put(
     ACTIVE_KEY,
     JSON.stringify({
@@ -125,7 +136,7 @@ export async function writeRawVersion(
       hash,
       activatedAt: new Date().toISOString(),
       reason: "push",
-      history: active ? [active] : [],
+      history: active ? [previous, ...(history as unknown[])] : [],
     }),
   );
   return id;

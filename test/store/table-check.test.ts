@@ -101,7 +101,21 @@ describe("checkVersionRecord", () => {
     const other = versionId(1_800_000_000_001, "0".repeat(64));
     expect(await checkVersionRecord(other, text)).toEqual({
       ok: false,
+      code: "id_mismatch",
       reason: expect.stringMatching(/says it is/),
+    });
+  });
+
+  it("refuses a record whose id is not the one its version and hash make", async () => {
+    const table = normalised(tableFor("a.example.com"));
+    const hash = await tableHash(table);
+    // Key and record agree on an id, but the id names another number than the record's.
+    const id = versionId(1_800_000_000_005, hash);
+    const { text } = await recordText(table, { id });
+    expect(await checkVersionRecord(id, text)).toEqual({
+      ok: false,
+      code: "id_mismatch",
+      reason: `its id ${id} is not the one its version and hash make (${versionId(1_800_000_000_000, hash)})`,
     });
   });
 
@@ -111,6 +125,7 @@ describe("checkVersionRecord", () => {
     const edited = text.replace("a.example.com", "evil.example.com");
     expect(await checkVersionRecord(id, edited)).toEqual({
       ok: false,
+      code: "hash_mismatch",
       reason: "its table does not match its hash (damaged, or edited by hand)",
     });
   });
@@ -121,6 +136,7 @@ describe("checkVersionRecord", () => {
     const { id, text } = await recordText(table);
     expect(await checkVersionRecord(id, text)).toEqual({
       ok: false,
+      code: "check_failed",
       reason:
         'it is not a table this Worker can serve: routes[0].hostnames: must be an array, not string "a.example.com"',
     });

@@ -4,8 +4,15 @@
  */
 import { afterAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { RouteTableInput } from "../../src/config/schema.ts";
-import { ACTIVE_KEY, parseActivePointer, versionKey } from "../../src/store/kv-layout.ts";
+import {
+  ACTIVE_KEY,
+  parseActivePointer,
+  tableHash,
+  versionId,
+  versionKey,
+} from "../../src/store/kv-layout.ts";
 import { listVersions, loadVersion, publishTable, rollbackTo } from "../../src/store/publish.ts";
+import { MAX_VERSION_READS, resetTableSourceForTests } from "../../src/store/table-source.ts";
 import { type PodName, podUrl } from "../support/origins.ts";
 import {
   publish,
@@ -282,5 +289,225 @@ describe("table source (worker, real KV)", () => {
     const winner = hosts[published.findIndex((v) => v.id === pointer.value.id)]!;
     expect(await routed(winner)).toBe(true);
     expect((await status()).table?.id).toBe(pointer.value.id);
+  });
+});
+
+/** A table that passes the record's hash check but refers to a cluster it lacks (check_failed). */
+const ORPHAN_TABLE = {
+  version: 1,
+  providers: {},
+  clusters: {},
+  routes: [
+    { id: "orphan", hostnames: ["two.test"], rules: [{ backendRefs: [{ name: "pods", weight: 1 }] }] },
+  ],
+};
+
+/** The gateway's own 503 answer, with its body. */
+async function unavailable(host: string): Promise<{ error: string; message: string; requestId: string }> {
+  const res = await viaWorker(`https://${host}/hello`);
+  expect(res.status).toBe(503);
+  expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+  const body = (await res.json()) as { error: string; message: string; requestId: string };
+  expect(body.requestId).toBeTruthy();
+  expect(res.headers.get("x-request-id")).toBe(body.requestId);
+  return body;
+}
+
+describe("a new isolate when the pointer names a version it cannot load", () => {
+  /** Publish a good table, then point at a bad one, then start a new isolate. */
+  async function goodThenBad(bad: (goodVersion: number) => Promise<string>) {
+    const good = await publish(tableFor("one.test"));
+    const badId = await bad(good.version.version);
+    resetTableSourceForTests(); // a new isolate: no last good table of its own
+    return { good: good.version.id, bad: badId };
+  }
+
+  it("falls back to the last good version when the one named does not match its hash", async () => {
+    const { good, bad } = await goodThenBad((v) =>
+      writeRawVersion(tableFor("two.test"), { version: v + 1, hash: "0".repeat(64) }),
+    );
+    expect(await routed("one.test")).toBe(true);
+    expect(await routed("two.test")).toBe(false);
+    const s = await status();
+    expect(s.state).toBe("serving");
+    expect(s.source).toMatchObject({
+      state: "fallback",
+      wanted: bad,
+      serving: good,
+      reason: "hash_mismatch",
+    });
+    expect(s.source.walk).toEqual([
+      { version: bad, outcome: "hash_mismatch" },
+      { version: good, outcome: "served" },
+    ]);
+    expect(s.source.summary).toContain(`serving ${good} instead of ${bad} (hash_mismatch`);
+    expect(s.refresh.upToDate).toBe(false);
+  });
+
+  it("falls back when the one named fails the Worker's checks", async () => {
+    const { good, bad } = await goodThenBad((v) => writeRawVersion(ORPHAN_TABLE, { version: v + 1 }));
+    expect(await routed("one.test")).toBe(true);
+    const s = await status();
+    expect(s.source).toMatchObject({ state: "fallback", wanted: bad, serving: good, reason: "check_failed" });
+    expect(s.source.reasonMessage).toMatch(/pods/);
+  });
+
+  it("falls back while the one named is not visible yet, and moves to it when it arrives", async () => {
+    const good = await publish(tableFor("one.test"));
+    const next = await publish(tableFor("two.test"));
+    const record = await routesKv().get(versionKey(next.version.id));
+    await routesKv().delete(versionKey(next.version.id));
+    resetTableSourceForTests();
+
+    expect(await routed("one.test")).toBe(true);
+    const pending = await status();
+    expect(pending.source).toMatchObject({
+      state: "fallback",
+      wanted: next.version.id,
+      serving: good.version.id,
+      reason: "version_missing",
+    });
+    // Not visible is not bad: it is retried, and served once it arrives.
+    await routesKv().put(versionKey(next.version.id), record!);
+    const s = await waitForStatus((st) => st.table?.id === next.version.id);
+    expect(s.source).toMatchObject({ state: "current", wanted: next.version.id, reason: null });
+    expect(await routed("two.test")).toBe(true);
+  });
+
+  it("skips broken versions in the history too, newest first", async () => {
+    const good = await publish(tableFor("one.test"));
+    const older = await writeRawVersion(ORPHAN_TABLE, { version: good.version.version + 1 });
+    const newest = await writeRawVersion(tableFor("two.test"), {
+      version: good.version.version + 2,
+      hash: "1".repeat(64),
+    });
+    resetTableSourceForTests();
+    expect(await routed("one.test")).toBe(true);
+    expect((await status()).source.walk).toEqual([
+      { version: newest, outcome: "hash_mismatch" },
+      { version: older, outcome: "check_failed" },
+      { version: good.version.id, outcome: "served" },
+    ]);
+  });
+
+  it(`reads at most ${MAX_VERSION_READS} versions, then answers 503 route_table_unavailable`, async () => {
+    const good = await publish(tableFor("one.test"));
+    const broken: string[] = [];
+    for (let i = 1; i <= MAX_VERSION_READS; i++) {
+      broken.unshift(await writeRawVersion(ORPHAN_TABLE, { version: good.version.version + i }));
+    }
+    resetTableSourceForTests();
+    const body = await unavailable("one.test");
+    expect(body.error).toBe("route_table_unavailable");
+    expect(body.message).toContain(broken[0]);
+    expect(body.message).toContain("check_failed");
+    const s = await status();
+    expect(s.state).toBe("none");
+    expect(s.source).toMatchObject({ state: "unavailable", wanted: broken[0], serving: null });
+    // The good version is one step too deep: the walk stopped at its bound, not at the history's end.
+    expect(s.source.walk.map((w) => w.version)).toEqual(broken);
+  });
+
+  it("answers route_table_unavailable, not no_route_table, when the only version is broken", async () => {
+    const bad = await writeRawVersion(tableFor("one.test"), {
+      version: 1_800_000_000_000,
+      hash: "2".repeat(64),
+    });
+    resetTableSourceForTests();
+    const body = await unavailable("one.test");
+    expect(body).toMatchObject({ error: "route_table_unavailable" });
+    expect(body.message).toBe(
+      `route table version ${bad} cannot be loaded (hash_mismatch); see the status surface`,
+    );
+    expect((await status()).source).toMatchObject({ state: "unavailable", reason: "hash_mismatch" });
+  });
+
+  it("says the pointer is damaged rather than that nothing was published", async () => {
+    await publish(tableFor("one.test"));
+    await routesKv().put(ACTIVE_KEY, '{"format":1,"id":');
+    resetTableSourceForTests();
+    const body = await unavailable("one.test");
+    expect(body.error).toBe("route_table_unavailable");
+    expect(body.message).toContain("pointer_damaged");
+    expect((await status()).source).toMatchObject({
+      state: "unavailable",
+      wanted: null,
+      reason: "pointer_damaged",
+    });
+  });
+
+  it("says the pointer is missing when versions are stored without one", async () => {
+    await publish(tableFor("one.test"));
+    await routesKv().delete(ACTIVE_KEY);
+    resetTableSourceForTests();
+    const body = await unavailable("one.test");
+    expect(body.error).toBe("route_table_unavailable");
+    expect(body.message).toContain("pointer_missing");
+    expect((await status()).source.state).toBe("unavailable");
+  });
+
+  it("reads the pointer and one version, nothing more, when the version in force loads", async () => {
+    await publish(tableFor("zero.test"));
+    const good = await publish(tableFor("one.test"));
+    resetTableSourceForTests();
+    expect(await routed("one.test")).toBe(true);
+    const s = await status();
+    expect(s.source).toMatchObject({ state: "current", wanted: good.version.id, serving: good.version.id });
+    expect(s.source.walk).toEqual([{ version: good.version.id, outcome: "served" }]);
+  });
+});
+
+describe("a warm isolate when the pointer names a version it cannot load", () => {
+  it("keeps its table and reports wanted, serving and why", async () => {
+    const good = await publish(tableFor("one.test"));
+    expect(await routed("one.test")).toBe(true);
+    const bad = await writeRawVersion(tableFor("two.test"), {
+      version: good.version.version + 1,
+      hash: "3".repeat(64),
+    });
+    const s = await waitForStatus((st) => st.source.wanted === bad);
+    expect(s.source).toMatchObject({
+      state: "fallback",
+      wanted: bad,
+      serving: good.version.id,
+      reason: "hash_mismatch",
+    });
+    expect(s.rejectedVersions).toEqual([{ version: bad, code: "hash_mismatch", reason: expect.any(String) }]);
+    expect(await routed("one.test")).toBe(true);
+  });
+});
+
+describe("a record whose id is not versionId(version, hash)", () => {
+  it("is refused once, and neither re-read nor recompiled at later refreshes", async () => {
+    const good = await publish(tableFor("one.test"));
+    expect(await routed("one.test")).toBe(true);
+    const table = {
+      ...ORPHAN_TABLE,
+      clusters: { pods: { endpoints: [{ url: podUrl("pod-a"), weight: 1 }], ...CLUSTER_DEFAULTS } },
+    };
+    // Key, record and pointer agree on the id; the id names another number than the record holds.
+    const hash = await tableHash(table);
+    const forged = versionId(good.version.version + 5, hash);
+    const logs = vi.spyOn(console, "log");
+    const errors = vi.spyOn(console, "error");
+    try {
+      await writeRawVersion(table, { version: good.version.version + 1, id: forged });
+      const s = await waitForStatus((st) => st.source.wanted === forged && st.source.reason !== null);
+      expect(s.source).toMatchObject({ state: "fallback", serving: good.version.id, reason: "id_mismatch" });
+      for (let i = 0; i < 2; i++) {
+        await sleep(1100);
+        await status();
+      }
+      await sleep(100);
+      const loaded = logs.mock.calls.filter((args) =>
+        String(args[0]).includes('"type":"route_table_loaded"'),
+      );
+      expect(loaded).toHaveLength(0);
+      expect(errors.mock.calls.filter((args) => String(args[0]).includes(forged))).toHaveLength(1);
+      expect(await routed("two.test")).toBe(false);
+    } finally {
+      logs.mockRestore();
+      errors.mockRestore();
+    }
   });
 });
