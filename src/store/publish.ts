@@ -165,7 +165,10 @@ export interface VersionSummary {
 }
 
 export interface VersionHistory {
+  /** What the pointer names; undefined when nothing was published or the pointer is damaged. */
   active: ActivePointer | undefined;
+  /** Set when `tables/active` exists but cannot be read: why. */
+  damagedPointer?: string;
   /** Newest first. */
   versions: VersionSummary[];
 }
@@ -174,9 +177,15 @@ function compareVersions(a: { version: number; id: string }, b: { version: numbe
   return b.version - a.version || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 }
 
-/** Every stored version, newest first, from one listing (metadata), with the active one marked. */
+/**
+ * Every stored version, newest first, from one listing (metadata), with the active one marked. A
+ * damaged pointer does not hide the versions: it is what an operator needs to see to repair it.
+ */
 export async function listVersions(kv: KvStore): Promise<VersionHistory> {
-  const [active, keys] = await Promise.all([readActivePointer(kv), listAll(kv, VERSION_KEY_PREFIX)]);
+  const [{ pointer: active, damaged }, keys] = await Promise.all([
+    readPointerForWrite(kv),
+    listAll(kv, VERSION_KEY_PREFIX),
+  ]);
   const versions: VersionSummary[] = [];
   for (const key of keys) {
     const id = key.name.slice(VERSION_KEY_PREFIX.length);
@@ -192,7 +201,7 @@ export async function listVersions(kv: KvStore): Promise<VersionHistory> {
     });
   }
   versions.sort(compareVersions);
-  return { active, versions };
+  return { active, ...(damaged ? { damagedPointer: damaged } : {}), versions };
 }
 
 /**
@@ -260,39 +269,98 @@ export interface RollbackOptions {
 
 export type RollbackOutcome =
   | { kind: "already-active"; target: VersionSummary }
-  | { kind: "rolled-back"; target: VersionSummary; previous: Activation };
+  | {
+      kind: "rolled-back";
+      target: VersionSummary;
+      /** What the pointer named before; undefined when it was damaged or missing. */
+      previous: Activation | undefined;
+      /** Set when the pointer was damaged (this rollback replaced it): why. */
+      replacedDamagedPointer?: string;
+      /** Set when the version the pointer named cannot be served (missing or broken): why. */
+      activeUnusable?: string;
+      /** Candidates for "the previous good version" passed over because they do not load, and why. */
+      skipped: { id: string; reason: string }[];
+    };
 
 /**
- * The default target: the most recently active version that is older than the one in force. Walking
- * the pointer's history this way steps back one version per rollback instead of bouncing between
- * the last two, and skips versions that were themselves rolled back from.
+ * The candidates for a rollback without VERSION, best first. With a sound version in force: the
+ * activations before it that are older than it, walking the pointer's history (so repeated rollbacks
+ * step back one version at a time instead of bouncing between the last two, and skip versions that
+ * were themselves rolled back from), then any older version listed (the history may be lost). With
+ * the version in force missing or broken, or no readable pointer: the whole history, most recently
+ * active first, then every listed version, newest first: the last good table, wherever it is.
  */
-function defaultRollbackTarget(active: ActivePointer, versions: readonly VersionSummary[]): VersionSummary {
+function rollbackCandidates(
+  active: ActivePointer | undefined,
+  activeUsable: boolean,
+  versions: readonly VersionSummary[],
+): VersionSummary[] {
   const stored = new Map(versions.map((v) => [v.id, v]));
-  for (const past of active.history) {
-    const candidate = stored.get(past.id);
-    if (candidate && compareVersions(candidate, active) > 0) return candidate;
-  }
-  // History lost (a damaged pointer was replaced): fall back to the newest older version.
-  const older = versions.find((v) => compareVersions(v, active) > 0);
-  if (older) return older;
-  throw new StoreError(`no version older than the active one (${active.id}) to roll back to`);
+  const fromHistory = (active?.history ?? []).flatMap((past) => stored.get(past.id) ?? []);
+  const ordered = [...fromHistory, ...versions].filter(
+    (v) => v.id !== active?.id && (!active || !activeUsable || compareVersions(v, active) > 0),
+  );
+  return [...new Set(ordered)];
 }
 
-/** Point `tables/active` at an existing version (default: the previous one). Writes nothing else. */
+/**
+ * Point `tables/active` at an existing version (default: the previous good one). Writes nothing else.
+ * Also the repair for a damaged pointer, or one naming a version that is missing or broken: the
+ * target is checked as the worker checks it, and the pointer is rewritten whatever state it was in.
+ */
 export async function rollbackTo(
   kv: KvStore,
   ref: string | undefined,
   options: RollbackOptions = {},
 ): Promise<RollbackOutcome> {
-  const { active, versions } = await listVersions(kv);
-  if (!active) throw new StoreError("nothing has been published yet: there is nothing to roll back");
-  const target =
-    ref === undefined ? defaultRollbackTarget(active, versions) : resolveVersionRef(ref, versions);
-  if (target.id === active.id) return { kind: "already-active", target };
+  const { active, damagedPointer, versions } = await listVersions(kv);
+  if (!active && versions.length === 0) {
+    throw new StoreError(
+      damagedPointer
+        ? `${damagedPointer}, and no version is stored to repair it with: publish one with \`gatehouse push\``
+        : "nothing has been published yet: there is nothing to roll back",
+    );
+  }
+  // Whether the version in force can be served decides what "the previous good version" means.
+  let activeUnusable: string | undefined;
+  if (active) {
+    try {
+      await loadVersion(kv, active.id);
+    } catch (err) {
+      if (!(err instanceof StoreError)) throw err;
+      activeUnusable = err.message;
+    }
+  }
 
-  // Refuse a target the worker would refuse too, rather than point every isolate at it.
-  const loaded = await loadVersion(kv, target.id);
+  const skipped: { id: string; reason: string }[] = [];
+  let target: VersionSummary | undefined;
+  let loaded: LoadedVersion | undefined;
+  if (ref !== undefined) {
+    target = resolveVersionRef(ref, versions);
+    if (target.id === active?.id && !activeUnusable) return { kind: "already-active", target };
+    // Refuse a target the worker would refuse too, rather than point every isolate at it.
+    loaded = await loadVersion(kv, target.id);
+  } else {
+    const candidates = rollbackCandidates(active, !activeUnusable, versions);
+    for (const candidate of candidates) {
+      try {
+        loaded = await loadVersion(kv, candidate.id);
+        target = candidate;
+        break;
+      } catch (err) {
+        if (!(err instanceof StoreError)) throw err;
+        skipped.push({ id: candidate.id, reason: err.message });
+      }
+    }
+    if (!target || !loaded) {
+      const what = active && !activeUnusable ? `older than the active one (${active.id}) ` : "";
+      const why = skipped.length > 0 ? `; skipped: ${skipped.map((s) => s.reason).join("; ")}` : "";
+      throw new StoreError(
+        skipped.length > 0 ? `no version ${what}loads${why}` : `no version ${what}to roll back to`,
+      );
+    }
+  }
+
   const activation: Activation = {
     id: loaded.info.id,
     version: loaded.info.version,
@@ -302,5 +370,12 @@ export async function rollbackTo(
     reason: "rollback",
   };
   await kv.put(ACTIVE_KEY, JSON.stringify(nextPointer(activation, active)));
-  return { kind: "rolled-back", target, previous: activationOf(active) };
+  return {
+    kind: "rolled-back",
+    target,
+    previous: active && activationOf(active),
+    ...(damagedPointer ? { replacedDamagedPointer: damagedPointer } : {}),
+    ...(activeUnusable ? { activeUnusable } : {}),
+    skipped,
+  };
 }

@@ -1,4 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openLocalKv } from "../../src/cli/kv-local.ts";
+import { ACTIVE_KEY, versionKey } from "../../src/store/kv-layout.ts";
+import type { KvStore } from "../../src/store/kv-store.ts";
 import { tableFor } from "../store/tables.ts";
 import { gatehouse, type Workspace, workspace } from "./store-cli.ts";
 
@@ -98,5 +101,84 @@ describe("gatehouse rollback", () => {
     expect(unknown.code).toBe(1);
     expect(unknown.err).toMatch(/no version "42"/);
     expect((await gatehouse("rollback", "1", "2", "--persist-to", ws.state)).code).toBe(2);
+  });
+});
+
+/** Change the workspace's local KV directly, as a hand edit or a partial propagation would. */
+async function editKv(edit: (kv: KvStore) => Promise<void>): Promise<void> {
+  const kv = await openLocalKv({ remote: false, persistTo: ws.state });
+  try {
+    await edit(kv.store);
+  } finally {
+    await kv.close();
+  }
+}
+
+/** Break a stored record without touching its hash: what the worker refuses as hash_mismatch. */
+async function tamper(id: string): Promise<void> {
+  await editKv(async (kv) => {
+    const record = JSON.parse((await kv.get(versionKey(id)))!);
+    record.table.routes[0].hostnames = ["evil.example.com"];
+    await kv.put(versionKey(id), JSON.stringify(record));
+  });
+}
+
+describe("gatehouse rollback repairs a damaged pointer", () => {
+  it("replaces an unparseable pointer with the newest version that loads", async () => {
+    const [v1, v2] = await pushHosts(["a.example.com"], ["b.example.com"]);
+    await tamper(v2!);
+    await editKv((kv) => kv.put(ACTIVE_KEY, "{not json"));
+
+    const listed = await gatehouse("versions", "--persist-to", ws.state);
+    expect(listed.code).toBe(0);
+    expect(listed.err).toMatch(/warning: the active pointer \(tables\/active\) is damaged: not JSON/);
+    expect(activeId(await versionRows())).toBeUndefined();
+
+    const run = await gatehouse("rollback", "--persist-to", ws.state);
+    expect(run.code).toBe(0);
+    expect(run.err).toMatch(
+      /^warning: the active pointer \(tables\/active\) is damaged: .*; this rollback replaced it$/m,
+    );
+    expect(run.err).toContain(`skipped: version ${v2} is damaged: its table does not match its hash`);
+    expect(run.out.trim()).toBe(`rolled back: active is now ${v1} (the pointer was damaged)`);
+    expect(activeId(await versionRows())).toBe(v1);
+  });
+
+  it("replaces an unparseable pointer with a named version", async () => {
+    const [, v2] = await pushHosts(["a.example.com"], ["b.example.com"]);
+    await editKv((kv) => kv.put(ACTIVE_KEY, '{"format":1}'));
+    const run = await gatehouse("rollback", v2!, "--persist-to", ws.state);
+    expect(run.code).toBe(0);
+    expect(run.out.trim()).toBe(`rolled back: active is now ${v2} (the pointer was damaged)`);
+    expect(activeId(await versionRows())).toBe(v2);
+  });
+
+  it("moves off a version that is missing, to the previous good one", async () => {
+    const [v1, v2] = await pushHosts(["a.example.com"], ["b.example.com"]);
+    await editKv((kv) => kv.delete(versionKey(v2!)));
+    const run = await gatehouse("rollback", "--persist-to", ws.state);
+    expect(run.code).toBe(0);
+    expect(run.err).toContain(`warning: the active version cannot be served: version ${v2} is not stored`);
+    expect(run.out.trim()).toBe(`rolled back: active is now ${v1} (was ${v2}, which cannot be served)`);
+  });
+
+  it("moves off a broken version, skipping broken ones before it", async () => {
+    const [v1, v2, v3] = await pushHosts(["a.example.com"], ["b.example.com"], ["c.example.com"]);
+    await tamper(v3!);
+    await tamper(v2!);
+    const run = await gatehouse("rollback", "--persist-to", ws.state);
+    expect(run.code).toBe(0);
+    expect(run.err).toContain(`warning: the active version cannot be served: version ${v3} is damaged`);
+    expect(run.err).toContain(`skipped: version ${v2} is damaged`);
+    expect(run.out.trim()).toBe(`rolled back: active is now ${v1} (was ${v3}, which cannot be served)`);
+  });
+
+  it("says what is wrong when no version loads", async () => {
+    const [v1] = await pushHosts(["a.example.com"]);
+    await tamper(v1!);
+    await editKv((kv) => kv.put(ACTIVE_KEY, "{not json"));
+    const run = await gatehouse("rollback", "--persist-to", ws.state);
+    expect(run.code).toBe(1);
+    expect(run.err).toContain(`gatehouse rollback: no version loads; skipped: version ${v1} is damaged`);
   });
 });

@@ -236,6 +236,42 @@ describe("rollbackTo", () => {
     await expect(rollbackTo(kv, v1.id)).rejects.toThrow(/does not match its hash/);
   });
 
+  it("repairs a damaged pointer: the new one names the target and starts a fresh history", async () => {
+    const kv = new MemoryKv();
+    const now = clock();
+    const v1 = await pushed(kv, tableFor("a.example.com"), now);
+    await pushed(kv, tableFor("b.example.com"), now);
+    await kv.put(ACTIVE_KEY, "{");
+    const listed = await listVersions(kv);
+    expect(listed.active).toBeUndefined();
+    expect(listed.damagedPointer).toMatch(/is damaged: not JSON/);
+    expect(listed.versions).toHaveLength(2);
+
+    const outcome = await rollbackTo(kv, v1.id, { now });
+    expect(outcome).toMatchObject({ kind: "rolled-back", previous: undefined, skipped: [] });
+    expect(outcome.kind === "rolled-back" && outcome.replacedDamagedPointer).toMatch(/not JSON/);
+    expect(await pointer(kv)).toMatchObject({ id: v1.id, reason: "rollback", history: [] });
+  });
+
+  it("by default skips versions that do not load, and says which and why", async () => {
+    const kv = new MemoryKv();
+    const now = clock();
+    const v1 = await pushed(kv, tableFor("a.example.com"), now);
+    const v2 = await pushed(kv, tableFor("b.example.com"), now);
+    await pushed(kv, tableFor("c.example.com"), now);
+    const record = JSON.parse((await kv.get(versionKey(v2.id)))!);
+    record.table.routes[0].hostnames = ["evil.example.com"];
+    await kv.put(versionKey(v2.id), JSON.stringify(record), {
+      metadata: kv.values.get(versionKey(v2.id))?.metadata,
+    });
+    const outcome = await rollbackTo(kv, undefined, { now });
+    expect(outcome).toMatchObject({
+      kind: "rolled-back",
+      target: { id: v1.id },
+      skipped: [{ id: v2.id, reason: expect.stringMatching(/does not match its hash/) }],
+    });
+  });
+
   it("refuses when nothing was published", async () => {
     await expect(rollbackTo(new MemoryKv(), undefined)).rejects.toThrow(/nothing has been published/);
   });

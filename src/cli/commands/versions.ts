@@ -44,6 +44,12 @@ export const versionsCommand: Command = {
     return withKv(this.name, io, async (open) => {
       const kv = await open(target);
       const history = await listVersions(kv.store);
+      if (history.damagedPointer) {
+        line(
+          io.stderr,
+          `warning: ${history.damagedPointer}; repair it with \`gatehouse rollback [VERSION]\``,
+        );
+      }
       if (values.json) {
         line(
           io.stdout,
