@@ -114,7 +114,7 @@ function clusterStatus(gateway: GatewayConfig, health: readonly EndpointHealth[]
 }
 
 function sourceSummary(source: ReturnType<typeof describeTableSource>): string {
-  const wanted = source.wantedId ?? "an unreadable pointer";
+  const wanted = source.wantedId ?? "the active version";
   const why = source.reason ? ` (${source.reason.code}: ${source.reason.message})` : "";
   switch (source.state) {
     case "current":

@@ -179,16 +179,16 @@ async function refreshOnce(env: Env): Promise<void> {
     state.wantedProblem = undefined;
     // Nothing published, or the pointer was removed by hand: keep whatever we serve. With nothing to
     // serve, one listing tells the two apart, so the 503 says which (at most once per interval).
-    if (!state.gateway) {
-      const stored = await env.ROUTES.list({ prefix: VERSION_KEY_PREFIX, limit: 1 });
-      if (stored.keys.length > 0) {
-        state.wantedProblem = noteError({
-          version: undefined,
-          code: "pointer_missing",
-          message: `versions are stored but ${ACTIVE_KEY} is missing: make one active with \`gatehouse rollback VERSION\``,
-          kind: "pending",
-        });
-      }
+    const published =
+      state.gateway !== undefined ||
+      (await env.ROUTES.list({ prefix: VERSION_KEY_PREFIX, limit: 1 })).keys.length > 0;
+    if (published) {
+      state.wantedProblem = noteError({
+        version: undefined,
+        code: "pointer_missing",
+        message: `versions are stored but ${ACTIVE_KEY} is missing: make one active with \`gatehouse rollback VERSION\``,
+        kind: "pending",
+      });
     }
     return;
   }

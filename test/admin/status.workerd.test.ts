@@ -5,6 +5,7 @@ import { env } from "cloudflare:workers";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { handleAdmin } from "../../src/admin/index.ts";
 import type { Env } from "../../src/gateway/env.ts";
+import { resetTableSourceForTests } from "../../src/store/table-source.ts";
 import { jwks, makeKey, mint } from "../auth/tokens.ts";
 import {
   ADMIN_HOST,
@@ -13,6 +14,7 @@ import {
   resetRoutes,
   type StatusBody,
   viaWorker,
+  writeRawVersion,
 } from "../store/kv-test-helpers.ts";
 import { podRequests, podUrl, putJwks, resetPod } from "../support/origins.ts";
 
@@ -101,9 +103,38 @@ describe("admin status surface", () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as StatusBody;
     expect(body.state).toBe("none");
+    expect(body.source).toMatchObject({ state: "unpublished", wanted: null, serving: null, reason: null });
     expect(body.table).toBeNull();
     const page = await viaWorker(`https://${ADMIN_HOST}/`, { headers: auth });
     expect(await page.text()).toContain("No route table.");
+  });
+
+  it("says which version it wants, which it serves and why, in JSON and on the page", async () => {
+    const { version } = await publish(sampleTable());
+    const bad = await writeRawVersion(sampleTable(), { version: version.version + 1, hash: "4".repeat(64) });
+    resetTableSourceForTests(); // a new isolate, which falls back to the version before the bad one
+    const body = (await (
+      await viaWorker(`https://${ADMIN_HOST}/status`, { headers: auth })
+    ).json()) as StatusBody;
+    expect(body.source).toMatchObject({
+      state: "fallback",
+      wanted: bad,
+      serving: version.id,
+      reason: "hash_mismatch",
+    });
+    const page = await (await viaWorker(`https://${ADMIN_HOST}/`, { headers: auth })).text();
+    expect(page).toContain("Serving a fallback.");
+    expect(page).toContain(`serving ${version.id} instead of ${bad} (hash_mismatch`);
+  });
+
+  it("tells an unloadable table from an unpublished one on the page", async () => {
+    const bad = await writeRawVersion(sampleTable(), { version: 1_800_000_000_000, hash: "5".repeat(64) });
+    resetTableSourceForTests();
+    const page = await (await viaWorker(`https://${ADMIN_HOST}/`, { headers: auth })).text();
+    expect(page).toContain("No loadable route table.");
+    expect(page).toContain("route_table_unavailable");
+    expect(page).toContain(bad);
+    expect(page).not.toContain("No route table.");
   });
 
   it("answers /status with the version in force, counts, clusters, key sets and missing bindings", async () => {

@@ -458,6 +458,20 @@ describe("a new isolate when the pointer names a version it cannot load", () => 
 });
 
 describe("a warm isolate when the pointer names a version it cannot load", () => {
+  it("keeps its table when the pointer is deleted, and does not claim it is current", async () => {
+    const good = await publish(tableFor("one.test"));
+    expect(await routed("one.test")).toBe(true);
+    await routesKv().delete(ACTIVE_KEY);
+    const s = await waitForStatus((st) => st.source.reason !== null);
+    expect(s.source).toMatchObject({
+      state: "fallback",
+      wanted: null,
+      serving: good.version.id,
+      reason: "pointer_missing",
+    });
+    expect(await routed("one.test")).toBe(true);
+  });
+
   it("keeps its table and reports wanted, serving and why", async () => {
     const good = await publish(tableFor("one.test"));
     expect(await routed("one.test")).toBe(true);
