@@ -72,7 +72,7 @@ export interface StatusDocument {
     lastCheckedAt: string | undefined;
     /** The version the active pointer named at the last read. */
     pointer: string | undefined;
-    /** False while the pointer names a version this isolate has not (or could not) load. */
+    /** False while this isolate does not serve what the pointer names (see `source` for why). */
     upToDate: boolean;
   };
   lastLoadError: LoadError | undefined;
@@ -160,7 +160,7 @@ export function buildStatus(env: Env, gateway: GatewayConfig | undefined): Statu
       intervalSeconds: source.refreshIntervalSeconds,
       lastCheckedAt: source.lastCheckedAt,
       pointer: source.wantedId,
-      upToDate: source.wantedId === undefined || source.wantedId === id,
+      upToDate: source.state === "current" || source.state === "unpublished",
     },
     lastLoadError: source.lastError,
     rejectedVersions: source.rejected,
