@@ -225,6 +225,7 @@ async function refreshOnce(env: Env): Promise<void> {
     if (state.gateway && servedRank(candidates) <= candidates.indexOf(candidate)) break;
     const known = state.rejected.get(candidate);
     if (known) {
+      if (candidate === id) state.wantedProblem = problemOf(candidate, known.code);
       walk.push({ version: candidate, outcome: known.code });
       continue; // refused before: no read needed
     }
@@ -235,10 +236,8 @@ async function refreshOnce(env: Env): Promise<void> {
     if (outcome === "served") break;
   }
   state.lastWalk = walk;
-  const first = walk[0];
-  if (first && first.outcome !== "served" && !state.wantedProblem) {
-    state.wantedProblem = problemOf(first.version, first.outcome);
-  }
+  // A failure of the version named was recorded as `wantedProblem` on the way (tryVersion).
+  if (walk[0]?.outcome === "served") state.wantedProblem = undefined;
 }
 
 /**
