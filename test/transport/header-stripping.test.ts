@@ -32,11 +32,7 @@ describe("identity headers stripped from every client request", () => {
 
   it("lists the default XFCC and every configured forward header (Cf-Access-* goes by prefix)", () => {
     expect(spoofableHeaders(table)).toEqual(
-      expect.arrayContaining([
-        "x-forwarded-client-cert",
-        "x-table-cert",
-        "x-route-cert",
-      ]),
+      expect.arrayContaining(["x-forwarded-client-cert", "x-table-cert", "x-route-cert"]),
     );
   });
 
