@@ -19,6 +19,7 @@ export type GatewayErrorCode =
   | "tls_version_too_low"
   | "client_certificate_required"
   | "https_required"
+  | "invalid_request"
   | "unauthorized"
   | "forbidden"
   | "auth_misconfigured"
