@@ -63,25 +63,21 @@ export function trackClientBody(body: ReadableStream<Uint8Array>, contentLength:
       if (chunk.done) break;
       received += chunk.value.byteLength;
       if (expected !== undefined && received > expected) return clientBroke(new RangeError("body too long"));
-      if (
-        !(await writer.write(chunk.value).then(
-          () => true,
-          () => false,
-        ))
-      )
-        return;
+      // A write refused: the origin side is gone (see above), not the client's doing.
+      if (!(await succeeds(writer.write(chunk.value)))) return;
     }
     // Counted here rather than left to the fixed-length stream, so that the verdict is in before the
     // origin's connection fails on it.
     if (expected !== undefined && received < expected) return clientBroke(new RangeError("body too short"));
-    if (
-      await writer.close().then(
-        () => true,
-        () => false,
-      )
-    )
-      state = "complete";
+    if (await succeeds(writer.close())) state = "complete";
   };
   void pump();
   return { stream: pass.readable, state: () => state };
+}
+
+function succeeds(operation: Promise<unknown>): Promise<boolean> {
+  return operation.then(
+    () => true,
+    () => false,
+  );
 }
