@@ -9,6 +9,8 @@
  *   /status/CODE      the echo with that status
  *   /gzip             a gzip-encoded body with Content-Encoding: gzip
  *   /redirect         302 to /elsewhere (the gateway must pass it through, not follow it)
+ *   /raw-status/CODE  a bare response written on the socket with that status, however wrong (a 101 to a
+ *                     request that asked for no upgrade, a 600), then the connection closed
  *   WebSocket (any path): echoes every message; "whoami" answers with the pod name
  *
  * Faults, for the tests' control server: `failNext` (answer with a status) and `delayNext` (answer late).
@@ -118,6 +120,14 @@ export async function startOriginPod(name: string, port = 0): Promise<OriginPod>
     if (url.pathname.startsWith("/status/")) {
       res.writeHead(Number(url.pathname.slice("/status/".length)), { "content-type": "application/json" });
       res.end(echo());
+      return;
+    }
+    if (url.pathname.startsWith("/raw-status/")) {
+      // By hand: node's own writer would not send a 101 to a plain request, and this pod must misbehave.
+      const code = url.pathname.slice("/raw-status/".length).replace(/\D/g, "");
+      req.socket.end(
+        `HTTP/1.1 ${code} Raw\r\nx-pod: ${name}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`,
+      );
       return;
     }
     if (url.pathname === "/gzip") {

@@ -58,12 +58,18 @@ const EC_ALGS_BY_CURVE: Record<string, JwsAlgorithm> = {
 };
 
 /**
- * What a public JWK can verify: its own `alg` when it names one, else every algorithm of its key type
- * (RSA: RS256…PS512; EC: the curve's ES256/ES384/ES512; OKP Ed25519: EdDSA, Ed25519). The same rule
- * jose applies when it selects a key, written out so the status view and the docs can say it.
+ * What a public JWK can verify: the algorithms of its key type (RSA: RS256…PS512; EC: the curve's
+ * ES256/ES384/ES512; OKP Ed25519: EdDSA, Ed25519), narrowed to its own `alg` when it names one. A key
+ * whose `alg` does not fit its type or curve (an `ES256` key on secp256k1) verifies nothing: jose would
+ * not select it. The same rule jose applies, written out so the status view and the docs can say it.
  */
 export function algorithmsForJwk(jwk: JWK): JwsAlgorithm[] {
-  if (typeof jwk.alg === "string") return isJwsAlgorithm(jwk.alg) && !isHmac(jwk.alg) ? [jwk.alg] : [];
+  const byType = algorithmsForKeyType(jwk);
+  if (jwk.alg === undefined) return byType;
+  return byType.filter((alg) => alg === jwk.alg);
+}
+
+function algorithmsForKeyType(jwk: JWK): JwsAlgorithm[] {
   switch (jwk.kty) {
     case "RSA":
       return RSA_ALGS;

@@ -3,6 +3,8 @@
  * JSON body with the request id.
  *
  *   no token                      401  Bearer realm="…"
+ *   more than one token           400  Bearer realm="…", error="invalid_request", error_description="…"
+ *     (RFC 6750 §3.1: the request uses more than one method for including an access token)
  *   token not acceptable here     401  Bearer realm="…", error="invalid_token", error_description="…"
  *     (bad signature, expired, wrong issuer, wrong audience: a token for another service is invalid
  *      for this one, not merely short of privileges)
@@ -38,6 +40,10 @@ export function refusal(code: AuthErrorCode, ctx: AnswerContext, detail: Refusal
     case "no_token":
       return errorResponse(401, "unauthorized", description, ctx.requestId, {
         "www-authenticate": `Bearer ${realm}`,
+      });
+    case "invalid_request":
+      return errorResponse(400, "invalid_request", description, ctx.requestId, {
+        "www-authenticate": `Bearer ${realm}, error="invalid_request", error_description=${quoted(description)}`,
       });
     case "invalid_token":
       return errorResponse(401, "unauthorized", `the token was refused: ${description}`, ctx.requestId, {

@@ -5,6 +5,7 @@
  *   CORS preflight on a rule with a CORS filter → pass (browsers never send credentials on a preflight;
  *                              the CORS filter answers it at the edge, nothing reaches the origin)
  *   no token                 → 401 challenge
+ *   more than one token      → 400 invalid_request (none of them is verified, nothing is forwarded)
  *   token                    → size/shape → cache or full verification → rule's scopes and claims
  *                              → identity headers set from claims → token kept from the origin if asked
  *
@@ -53,7 +54,8 @@ export async function authenticate(input: AuthInput): Promise<AuthOutcome> {
 
   const extracted = extractToken(provider.extraction, input.request.headers, draft.query);
   removeQueryTokens(provider.extraction, draft);
-  if (!extracted) return refuse(input, compiled, "token_missing");
+  if (extracted === "none") return refuse(input, compiled, "token_missing");
+  if (extracted === "several") return refuse(input, compiled, "several_tokens");
 
   let claims: Claims;
   try {

@@ -9,6 +9,8 @@
 export type AuthFailureClass =
   /** No token was presented: 401 with a bare challenge. */
   | "no_token"
+  /** The request itself is malformed (more than one token): 400 `invalid_request`. */
+  | "invalid_request"
   /** A token was presented and is not acceptable here: 401 `invalid_token`. */
   | "invalid_token"
   /** The token is valid but does not grant what the rule needs: 403 `insufficient_scope`. */
@@ -20,6 +22,7 @@ export type AuthFailureClass =
 
 const FAILURES = {
   token_missing: ["no_token", "a bearer token is required"],
+  several_tokens: ["invalid_request", "more than one token was presented"],
   token_too_large: ["invalid_token", "token too large"],
   token_malformed: ["invalid_token", "malformed token"],
   algorithm_not_allowed: ["invalid_token", "signing algorithm not allowed"],

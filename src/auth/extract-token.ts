@@ -1,10 +1,16 @@
 /**
  * Where a provider looks for a token, and how the token is kept from the origin when it should be.
  *
- * Order (first found wins): the `headers` in listed order, then the `cookies`, then the query `params`.
- * Without `extractFrom` the only place is `Authorization: Bearer <token>`; with `extractFrom`, only the
- * places it lists. A prefix is compared without regard to case (the auth scheme is case-insensitive,
- * RFC 9110 §11.1), and whitespace after it is skipped.
+ * The places: the `headers` in listed order, then the `cookies`, then the query `params`. Without
+ * `extractFrom` the only place is `Authorization: Bearer <token>`; with `extractFrom`, only the places it
+ * lists. A prefix is compared without regard to case (the auth scheme is case-insensitive, RFC 9110
+ * §11.1), and whitespace after it is skipped.
+ *
+ * Exactly one token may be presented. A request that holds one in two places (or twice in one query)
+ * is refused, `invalid_request` (RFC 6750 §3.1: "uses more than one method for including an access
+ * token"): the gateway would verify one and the origin might read the other, unverified. Without
+ * `extractFrom` the RFC 6750 §2.3 query parameter `access_token` counts as a place too: the gateway
+ * does not read a token from it, but an origin might.
  */
 import type { Provider } from "../config/schema.ts";
 import type { UpstreamDraft } from "../gateway/draft.ts";
@@ -20,6 +26,8 @@ export interface ExtractionPlan {
   readonly headers: readonly HeaderPlace[];
   readonly cookies: readonly string[];
   readonly params: readonly string[];
+  /** Query parameters never read as the token, but that count as a second one (see above). */
+  readonly otherParams: readonly string[];
 }
 
 export type TokenSource =
@@ -33,10 +41,14 @@ export interface ExtractedToken {
   readonly source: TokenSource;
 }
 
+/** No token, one, or more than one (refused whatever they are: none of them is read). */
+export type TokenExtraction = ExtractedToken | "none" | "several";
+
 export const DEFAULT_EXTRACTION: ExtractionPlan = {
   headers: [{ name: "authorization", prefix: "bearer " }],
   cookies: [],
   params: [],
+  otherParams: ["access_token"],
 };
 
 export function compileExtraction(extractFrom: Provider["extractFrom"]): ExtractionPlan {
@@ -48,34 +60,48 @@ export function compileExtraction(extractFrom: Provider["extractFrom"]): Extract
     })),
     cookies: [...(extractFrom.cookies ?? [])],
     params: [...(extractFrom.params ?? [])],
+    otherParams: [],
   };
 }
 
+/** Every place is looked at, so that a second token is found wherever it is. */
 export function extractToken(
   plan: ExtractionPlan,
   headers: Headers,
   query: URLSearchParams,
-): ExtractedToken | undefined {
+): TokenExtraction {
+  let found: ExtractedToken | undefined;
+  let several = false;
+  const take = (token: string, source: TokenSource) => {
+    if (found) several = true;
+    else found = { token, source };
+  };
   for (const place of plan.headers) {
     const value = headers.get(place.name);
     if (value === null) continue;
     const token = afterPrefix(value, place.prefix);
-    if (token !== undefined) return { token, source: { kind: "header", name: place.name } };
+    if (token !== undefined) take(token, { kind: "header", name: place.name });
   }
   if (plan.cookies.length > 0) {
     const cookieHeader = headers.get("cookie");
     if (cookieHeader) {
       for (const name of plan.cookies) {
         const token = cookieValue(cookieHeader, name);
-        if (token !== undefined) return { token, source: { kind: "cookie", name } };
+        if (token !== undefined) take(token, { kind: "cookie", name });
       }
     }
   }
-  for (const name of plan.params) {
-    const token = query.get(name);
-    if (token !== null) return { token, source: { kind: "param", name } };
+  // Most requests have no query at all.
+  if (query.size > 0) {
+    for (const name of plan.params) {
+      const tokens = query.getAll(name);
+      if (tokens.length > 1) several = true;
+      if (tokens.length > 0) take(tokens[0]!, { kind: "param", name });
+    }
+    if (plan.otherParams.some((name) => query.has(name)) && found) several = true;
   }
-  return undefined;
+  if (several) return "several";
+  return found ?? "none";
 }
 
 /** The rest of `value` after `prefix` (case-insensitive), trimmed; undefined when it does not start so. */

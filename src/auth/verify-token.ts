@@ -4,7 +4,9 @@
  * In order, cheapest and most hostile-input-proof first:
  *   1. size: longer than `maxTokenBytes` → refused before anything reads it;
  *   2. shape: exactly three non-empty base64url segments (a stripped signature, an `alg: none` token
- *      with its empty third segment, a JWE's five segments all stop here);
+ *      with its empty third segment, a JWE's five segments all stop here), and neither the header nor
+ *      the claims JSON starting with a byte-order mark (RFC 8259 §8.1 forbids one; jose's decoder drops
+ *      it silently, so two byte strings would carry one meaning);
  *   3. header: JSON object; `alg` in the provider's allow-list (never `none`, never the other family);
  *      any `crit` refused (we implement no JWS extension, RFC 7515 §4.1.11); `jku`, `x5u`, `jwk`, `x5c`
  *      are never read: keys come only from the provider's own source;
@@ -19,12 +21,21 @@ import type { KeyContext } from "./key-source.ts";
 import type { CompiledProvider } from "./providers.ts";
 
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+/**
+ * How a segment whose bytes start with the UTF-8 byte-order mark EF BB BF starts: three bytes are
+ * exactly four base64url characters, whatever follows.
+ */
+const ENCODED_BOM = "77u_";
 
-/** Steps 1 and 2: no parsing, no allocation beyond a regex test. Throws `AuthError`. */
+/** Steps 1 and 2: no parsing, no decoding. Throws `AuthError`. */
 export function precheckToken(token: string, maxTokenBytes: number): void {
   // base64url is ASCII, so characters are bytes; a non-ASCII token fails the shape test anyway.
   if (token.length > maxTokenBytes) throw new AuthError("token_too_large");
   if (!COMPACT_JWS.test(token)) throw new AuthError("token_malformed");
+  // The header and the claims are JSON; the signature (third segment) is bytes, and may start so.
+  if (token.startsWith(ENCODED_BOM) || token.startsWith(ENCODED_BOM, token.indexOf(".") + 1)) {
+    throw new AuthError("token_malformed");
+  }
 }
 
 /** Step 3. Throws `AuthError`. */

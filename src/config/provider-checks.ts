@@ -7,6 +7,7 @@
  */
 import type { JWK } from "jose";
 import { algorithmsForJwk } from "../auth/algorithms.ts";
+import { mayVerify } from "../auth/jwks-document.ts";
 import { type FieldPath, type ProblemReport, quote } from "./problems.ts";
 import type { Auth, Provider } from "./schema.ts";
 import type { Salvaged, TableView } from "./table-view.ts";
@@ -85,13 +86,25 @@ function checkProvider(
   }
 
   const verifiable = new Set<string>();
+  let refusedKeys = 0;
   provider.localJWKS?.keys.forEach((key, i) => {
     if (!key) return;
     const keyPath: FieldPath = [...path, "localJWKS", "keys", i];
     const problem = localKeyProblem(key);
-    if (problem) report.error(problem.field ? [...keyPath, problem.field] : keyPath, problem.message);
-    else for (const algorithm of algorithmsForJwk(key as JWK)) verifiable.add(algorithm);
+    const at = problem?.field ? [...keyPath, problem.field] : keyPath;
+    if (problem?.skipped) report.warn(at, `${problem.message}: this key is skipped`);
+    else if (problem) {
+      report.error(at, problem.message);
+      refusedKeys++;
+    } else for (const algorithm of algorithmsForJwk(key as JWK)) verifiable.add(algorithm);
   });
+  // Keys the gateway skips leave a set that may verify nothing (refused keys are reported already).
+  if (source === "localJWKS" && complete && refusedKeys === 0 && verifiable.size === 0) {
+    report.error(
+      [...path, "localJWKS", "keys"],
+      "no key can verify a signature (every one is skipped): no token could pass",
+    );
+  }
   const algorithms = provider.algorithms?.filter((a) => a !== undefined) ?? [];
   if (source === "localJWKS" && algorithms.length > 0 && verifiable.size > 0) {
     if (!algorithms.some((algorithm) => verifiable.has(algorithm))) {
@@ -130,8 +143,15 @@ function checkProvider(
   });
 }
 
-/** What is wrong with one inline JWK, if anything; `field` narrows the path when one member is at fault. */
-function localKeyProblem(key: Record<string, unknown>): { field?: string; message: string } | undefined {
+/**
+ * What is wrong with one inline JWK, if anything; `field` narrows the path when one member is at fault.
+ * `skipped`: a key an issuer may well publish in its set that cannot verify here, which the gateway
+ * leaves out exactly as it does from a fetched set (`auth/jwks-document.ts`): a warning. Otherwise the
+ * table itself is wrong (secret material in it, a malformed member): an error.
+ */
+function localKeyProblem(
+  key: Record<string, unknown>,
+): { field?: string; message: string; skipped?: true } | undefined {
   if (key.kty === "oct") {
     return {
       field: "kty",
@@ -144,14 +164,30 @@ function localKeyProblem(key: Record<string, unknown>): { field?: string; messag
       message: `holds private key material (${secretMembers.map(quote).join(", ")}): publish only public keys in a route table`,
     };
   }
-  if (key.use !== undefined && key.use !== "sig") {
-    return { field: "use", message: `is ${quote(String(key.use))}: only signing keys ("sig") verify tokens` };
-  }
   if (key.kid !== undefined && typeof key.kid !== "string")
     return { field: "kid", message: "must be a string" };
-  if (algorithmsForJwk(key as JWK).length === 0) {
+  if (key.use !== undefined && key.use !== "sig") {
     return {
-      message: "is not a public signing key Gatehouse verifies (RSA, EC P-256/P-384/P-521, OKP Ed25519)",
+      field: "use",
+      message: `is ${quote(String(key.use))}: only signing keys ("sig") verify tokens`,
+      skipped: true,
+    };
+  }
+  if (!mayVerify(key.key_ops)) {
+    return {
+      field: "key_ops",
+      message: 'does not include "verify": the key may not verify tokens (RFC 7517 §4.3)',
+      skipped: true,
+    };
+  }
+  if (algorithmsForJwk(key as JWK).length === 0) {
+    const curve = (key.kty === "EC" || key.kty === "OKP") && typeof key.crv === "string";
+    return {
+      ...(curve ? { field: "crv" } : typeof key.alg === "string" ? { field: "alg" } : {}),
+      message: curve
+        ? `${quote(String(key.crv))} is not a curve Gatehouse verifies with (EC P-256/P-384/P-521, OKP Ed25519)`
+        : "is not a public signing key Gatehouse verifies (RSA, EC P-256/P-384/P-521, OKP Ed25519)",
+      skipped: true,
     };
   }
   return undefined;

@@ -16,19 +16,51 @@ const HOP_BY_HOP: ReadonlySet<string> = new Set([
   "http2-settings",
 ]);
 
-/** Headers that only the gateway may set, whatever the table says. */
+/**
+ * Headers a client must not be able to assert to an origin, whatever the table says: each is one that
+ * common origins, frameworks or proxies believe. Stripped in the same pass as the hop-by-hop headers;
+ * docs/data-path.md lists them with the same reasons.
+ */
 const ALWAYS_SPOOFABLE = [
+  // The proxy chain and the client's address: rebuilt below from what Cloudflare observed
+  // (X-Forwarded-For/-Proto/-Host), or not sent at all. Frameworks take the client's address, scheme,
+  // host or port from these (Express `trust proxy`, Rails, Spring `ForwardedHeaderFilter`, nginx
+  // `real_ip`, Akamai/Cloudflare `True-Client-IP`).
   "x-forwarded-for",
   "x-forwarded-proto",
   "x-forwarded-host",
   "x-forwarded-port",
+  "x-forwarded-scheme",
+  "x-forwarded-server",
   "forwarded",
   "x-real-ip",
+  "x-client-ip",
+  "true-client-ip",
+  // The request URL, overridden: IIS URL Rewrite and Symfony (`X-Original-URL`, `X-Rewrite-URL`), auth
+  // subrequests (`X-Forwarded-Uri`), prefix-aware frameworks (`X-Forwarded-Prefix`, `X-Forwarded-Path`),
+  // Envoy's own record of a rewritten path. An origin acting on these acts on a path the gateway never
+  // matched or authorised.
+  "x-original-url",
+  "x-rewrite-url",
+  "x-forwarded-uri",
+  "x-forwarded-path",
+  "x-forwarded-prefix",
+  "x-envoy-original-path",
+  // The method, overridden (Rails, Laravel, Express `method-override`, ASP.NET, Google APIs): a GET
+  // the gateway let through as a GET would become a DELETE at the origin.
+  "x-http-method-override",
+  "x-http-method",
+  "x-method-override",
+  // The client certificate: only the TLS stage asserts it (src/tls).
   "x-forwarded-client-cert",
-  "cf-access-client-id",
-  "cf-access-client-secret",
-  "cf-access-jwt-assertion",
 ];
+
+/**
+ * Prefixes of header names only the gateway may set: `Cf-Access-*` is Cloudflare Access's identity
+ * (`Cf-Access-Authenticated-User-Email`, `Cf-Access-Jwt-Assertion`) and service token
+ * (`Cf-Access-Client-Id`/`-Secret`); the `access` transport sets its own (src/transport/access.ts).
+ */
+const SPOOFABLE_PREFIXES: readonly string[] = ["cf-access-"];
 
 /**
  * Every header name that a client could use to pose as someone: the fixed list, every
@@ -53,7 +85,7 @@ export function isWebSocketUpgrade(headers: Headers): boolean {
  * `Connection` header names, then the fixed list and every `Proxy-*`. Used on requests to the origin and
  * on the origin's responses. For a WebSocket upgrade (`keepWebSocketUpgrade`) the handshake's own
  * `Upgrade: websocket` and `Connection: Upgrade` are set back, since they are the request's meaning.
- * `alsoRemove` (lower-case names) goes in the same pass.
+ * `alsoRemove` (lower-case names) and `alsoRemovePrefixes` go in the same pass.
  *
  * One pass over the names present, deleting only those: in workerd every `Headers` call crosses into
  * the runtime, and deleting a fixed list of mostly absent names was a tenth of the gateway's own CPU
@@ -63,6 +95,7 @@ export function removeHopByHop(
   headers: Headers,
   keepWebSocketUpgrade: boolean,
   alsoRemove: readonly string[] = [],
+  alsoRemovePrefixes: readonly string[] = [],
 ): void {
   const present: string[] = [];
   let connection: string | undefined;
@@ -74,7 +107,13 @@ export function removeHopByHop(
   const listed =
     connection === undefined || PLAIN_CONNECTION.test(connection) ? undefined : connectionTokens(connection);
   for (const name of present) {
-    if (HOP_BY_HOP.has(name) || name.startsWith("proxy-") || listed?.has(name) || alsoRemove.includes(name)) {
+    if (
+      HOP_BY_HOP.has(name) ||
+      name.startsWith("proxy-") ||
+      listed?.has(name) ||
+      alsoRemove.includes(name) ||
+      alsoRemovePrefixes.some((prefix) => name.startsWith(prefix))
+    ) {
       headers.delete(name);
     }
   }
@@ -105,7 +144,7 @@ export function prepareUpstreamHeaders(
 ): Headers {
   const headers = new Headers(request.headers);
   const websocket = isWebSocketUpgrade(headers);
-  removeHopByHop(headers, websocket, spoofable);
+  removeHopByHop(headers, websocket, spoofable, SPOOFABLE_PREFIXES);
 
   // The client's own chain is not trusted: the only address we know is the one Cloudflare saw.
   const clientIp = request.headers.get("cf-connecting-ip");

@@ -7,13 +7,19 @@
  *   - `backendRequest`: each attempt on its own.
  * When the headers are here the exchange is over; the body (a download, an event stream, a WebSocket)
  * is not timed by the gateway. docs/data-path.md says what bounds those instead.
+ *
+ * What counts against the endpoint (passive health, `health.ts`): a 502/503/504 from it, no response
+ * headers in time, a failed or broken connection, an answer that is not valid HTTP for the request. Not
+ * counted: a timeout or failure while the client's own body had not fully arrived (`request-body.ts`):
+ * the exchange ends there (`blameClient`), never retried.
  */
 import type { UpstreamDraft } from "../gateway/draft.ts";
 import type { CompiledRule } from "../routing/types.ts";
 import type { CompiledCluster, CompiledEndpoint } from "./clusters.ts";
-import { type AttemptResult, sendAttempt, upstreamRequest } from "./forward.ts";
+import { type AttemptResult, sendAttempt, sendsBody, upstreamRequest } from "./forward.ts";
 import { recordOutcome } from "./health.ts";
 import { pickEndpoint } from "./pick.ts";
+import { type ClientBodyState, trackClientBody } from "./request-body.ts";
 import { backoffMs, isReplayable, shouldRetry } from "./retry.ts";
 
 /** What counts against an endpoint's health: the gateway errors of Envoy's `consecutive_gateway_failure`. */
@@ -31,8 +37,18 @@ export interface ExchangeInput {
   readonly random: () => number;
 }
 
+/**
+ * How an exchange ended: the last attempt's result, or the client's own fault: the attempt timed out
+ * while the client was still sending its body (`client_timeout`), or failed after the client's body
+ * broke off (`client_body_broken`).
+ */
+export type ExchangeResult =
+  | AttemptResult
+  | { readonly kind: "client_timeout" }
+  | { readonly kind: "client_body_broken" };
+
 export interface ExchangeOutcome {
-  readonly result: AttemptResult;
+  readonly result: ExchangeResult;
   /** The endpoint of the last attempt: the one whose answer the client gets. */
   readonly endpoint: CompiledEndpoint;
   readonly attempts: number;
@@ -45,6 +61,11 @@ export async function exchange(input: ExchangeInput): Promise<ExchangeOutcome> {
   const { requestMs, backendRequestMs } = rule.timeouts;
   const deadline = requestMs > 0 ? input.started + requestMs : Number.POSITIVE_INFINITY;
   const replayable = isReplayable(draft.method, draft.body !== null);
+  // A body is sent at most once (never replayable), so one tracked stream serves every attempt.
+  const body =
+    draft.body !== null && sendsBody(draft)
+      ? trackClientBody(draft.body, draft.headers.get("content-length"))
+      : undefined;
   const tried = new Set<CompiledEndpoint>();
   let endpoint = input.first;
 
@@ -53,10 +74,16 @@ export async function exchange(input: ExchangeInput): Promise<ExchangeOutcome> {
     const begun = Date.now();
     const result = await sendAttempt(
       input.send,
-      (signal) => upstreamRequest(draft, input.search, cluster, endpoint, signal),
+      (signal) => upstreamRequest(draft, input.search, cluster, endpoint, signal, body?.stream ?? null),
       attemptTimeout(backendRequestMs, deadline, begun),
     );
     const ended = Date.now();
+    const bodyState = body?.state() ?? "complete";
+    if (bodyState !== "complete" && (result.kind === "timeout" || result.kind === "failed")) {
+      // Not the endpoint's fault, so not counted; and a body is never sent twice.
+      const blamed = blameClient(result, bodyState);
+      return { result: blamed, endpoint, attempts: attempt, upstreamMs: ended - begun };
+    }
     recordOutcome(endpoint.healthKey, cluster.health, isGatewayError(result), ended);
     const outcome = { result, endpoint, attempts: attempt, upstreamMs: ended - begun };
 
@@ -78,6 +105,20 @@ function attemptTimeout(backendRequestMs: number, deadline: number, now: number)
   const bound = Math.min(perAttempt, remaining);
   // At least 1 ms: 0 would mean "no timeout" to `sendAttempt`.
   return bound === Number.POSITIVE_INFINITY ? 0 : Math.max(1, bound);
+}
+
+/**
+ * An attempt that ended without an answer while the client's body had not fully arrived. Waiting for
+ * the body is not the endpoint being slow: the client's `408`. A body that broke off is the client's
+ * `400`. A connection that failed while the client was still sending is a `502` for the client, but
+ * says as little about the endpoint (it may have closed on a client that sent too slowly).
+ */
+function blameClient(
+  result: Extract<AttemptResult, { kind: "timeout" | "failed" }>,
+  body: Exclude<ClientBodyState, "complete">,
+): ExchangeResult {
+  if (result.kind === "timeout") return { kind: "client_timeout" };
+  return body === "broken" ? { kind: "client_body_broken" } : result;
 }
 
 function isGatewayError(result: AttemptResult): boolean {

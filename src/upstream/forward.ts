@@ -17,7 +17,9 @@ import type { CompiledCluster, CompiledEndpoint } from "./clusters.ts";
 export type AttemptResult =
   | { readonly kind: "response"; readonly response: Response }
   | { readonly kind: "timeout" }
-  | { readonly kind: "failed"; readonly message: string };
+  | { readonly kind: "failed"; readonly message: string }
+  /** An answer that is not one a client can be given: a 101 without a WebSocket, a status outside 200–599. */
+  | { readonly kind: "invalid"; readonly message: string };
 
 /** The query as it will be sent: the client's own bytes unless a stage changed the parameters. */
 export function draftSearch(draft: UpstreamDraft, url: URL): string {
@@ -42,19 +44,25 @@ export function upstreamHost(
   return draft.hostOverride ?? cluster.hostname ?? endpoint.host;
 }
 
+/** Whether the request sends the draft's body: GET and HEAD never do. */
+export function sendsBody(draft: UpstreamDraft): boolean {
+  return draft.body !== null && draft.method !== "GET" && draft.method !== "HEAD";
+}
+
 export function upstreamRequest(
   draft: UpstreamDraft,
   search: string,
   cluster: CompiledCluster,
   endpoint: CompiledEndpoint,
   signal: AbortSignal | undefined,
+  /** What to send as the body, when not the draft's own stream (exchange.ts tracks it). */
+  body: ReadableStream | null = draft.body,
 ): Request {
   draft.headers.set("host", upstreamHost(draft, cluster, endpoint));
-  const hasBody = draft.body !== null && draft.method !== "GET" && draft.method !== "HEAD";
   return new Request(endpoint.origin + draft.path + search, {
     method: draft.method,
     headers: draft.headers,
-    body: hasBody ? draft.body : null,
+    body: sendsBody(draft) ? body : null,
     redirect: "manual",
     signal: signal ?? null,
   });
@@ -63,6 +71,7 @@ export function upstreamRequest(
 /**
  * Sends one attempt. `timeoutMs` (0 = none) bounds the wait for the response headers only: once they
  * are here the timer is gone, so a WebSocket or an event stream lives as long as both ends keep it.
+ * An answer no client can be given (`invalidAnswer`) is the origin's fault, like a broken connection.
  */
 export async function sendAttempt(
   send: (request: Request) => Promise<Response>,
@@ -72,11 +81,27 @@ export async function sendAttempt(
   const controller = timeoutMs > 0 ? new AbortController() : undefined;
   const timer = controller ? setTimeout(() => controller.abort(), timeoutMs) : undefined;
   try {
-    return { kind: "response", response: await send(build(controller?.signal)) };
+    const response = await send(build(controller?.signal));
+    const invalid = invalidAnswer(response);
+    if (invalid === undefined) return { kind: "response", response };
+    await response.body?.cancel().catch(() => {});
+    return { kind: "invalid", message: invalid };
   } catch (err) {
     if (controller?.signal.aborted) return { kind: "timeout" };
     return { kind: "failed", message: err instanceof Error ? err.message : String(err) };
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Why an origin's answer cannot be passed on, if it cannot: a `Response` holds only 200–599, and a `101`
+ * only with the WebSocket it switched to (an origin answering `101` to a request that asked for no
+ * upgrade, or a status like `600`, is broken; workerd hands both over as they came).
+ */
+function invalidAnswer(response: Response): string | undefined {
+  const { status } = response;
+  if (status === 101) return response.webSocket ? undefined : "status 101 without an upgrade";
+  if (status < 200 || status > 599) return `status ${status}`;
+  return undefined;
 }

@@ -1,8 +1,9 @@
 /**
  * Passive health (Envoy's outlier detection, consecutive gateway failures only): an endpoint that
- * answers `consecutiveGatewayErrors` times in a row with 502/503/504, a timeout or no connection at all
- * is ejected for `baseEjectionTime` × the number of times it was ejected since it last served well
- * (capped at 300 s or the base, whichever is longer).
+ * answers `consecutiveGatewayErrors` times in a row with 502/503/504, a timeout, no connection at all or
+ * an answer that is not valid HTTP (what counts, and what a client cannot charge to it, is decided in
+ * exchange.ts and listed in docs/data-path.md) is ejected for `baseEjectionTime` × the number of times
+ * it was ejected since it last served well (capped at 300 s or the base, whichever is longer).
  *
  * The state is this isolate's own, at module scope, keyed by cluster name and endpoint URL, so it
  * survives a new table version that keeps the endpoint. Other isolates learn on their own: there is no

@@ -5,9 +5,10 @@
  *   timeouts, retries) → response filters
  *
  * Each step is its own module; this one wires them, turns outcomes into answers and fills the access
- * log. Errors are the gateway's JSON answers (`errorResponse`): 500 no backend, 502 no connection or a
- * broken one, 503 nothing in the cluster may take traffic, 504 no response headers in time. None of
- * them names an endpoint URL.
+ * log. Errors are the gateway's JSON answers (`errorResponse`): 500 no backend, 502 no connection, a
+ * broken one or an answer that is not valid HTTP, 503 nothing in the cluster may take traffic, 504 no
+ * response headers in time; 408 and 400 when the client's own body did not arrive in time or broke off.
+ * None of them names an endpoint URL.
  */
 import type { RouteTable } from "../config/schema.ts";
 import {
@@ -113,11 +114,17 @@ async function forward(input: ForwardInput, rule: CompiledRule, filters: FilterP
   log.attempts = outcome.attempts;
   log.upstreamMs = outcome.upstreamMs;
   const { result } = outcome;
-  if (result.kind === "timeout") {
-    return fail(504, "upstream_timeout", "the origin did not send response headers in time");
-  }
-  if (result.kind === "failed") {
-    return fail(502, "upstream_unreachable", "the origin could not be reached or closed the connection");
+  switch (result.kind) {
+    case "timeout":
+      return fail(504, "upstream_timeout", "the origin did not send response headers in time");
+    case "failed":
+      return fail(502, "upstream_unreachable", "the origin could not be reached or closed the connection");
+    case "invalid":
+      return fail(502, "upstream_invalid_response", "the origin's answer was not a valid HTTP response");
+    case "client_timeout":
+      return fail(408, "request_timeout", "the request body did not arrive in time");
+    case "client_body_broken":
+      return fail(400, "incomplete_request_body", "the request body ended before it was complete");
   }
   const update =
     session && (await sessionUpdate(session, outcome.endpoint, Date.now(), url.protocol === "https:"));

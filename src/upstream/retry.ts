@@ -13,6 +13,8 @@
  * A replayable request is retried on another endpoint (when the cluster has one):
  *   - on a response whose status is in `retry.codes`, up to `retry.attempts` times;
  *   - when the origin sent no response headers in time (a timeout counts as 504 for `codes`);
+ *   - when its answer was not a valid one (a 101 without an upgrade, a status outside 200–599: counts as
+ *     502 for `codes`);
  *   - on a failed connection: up to `retry.attempts` times, and once even without a retry policy, as
  *     Istio does by default — a pod that just went away should cost a client nothing.
  * Anything else is answered with what the first attempt produced.
@@ -39,6 +41,8 @@ export function shouldRetry(
       return attempt <= policy.attempts && policy.codes.has(result.response.status);
     case "timeout":
       return attempt <= policy.attempts && policy.codes.has(504);
+    case "invalid":
+      return attempt <= policy.attempts && policy.codes.has(502);
     case "failed":
       return attempt <= Math.max(policy.attempts, 1);
   }

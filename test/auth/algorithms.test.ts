@@ -49,6 +49,14 @@ describe("algorithms derived from keys", () => {
     expect(algorithmsForJwk({ kty: "RSA", alg: "none" })).toEqual([]);
   });
 
+  it("an alg that does not fit the key's type or curve verifies nothing (jose would not select the key)", () => {
+    expect(algorithmsForJwk({ kty: "EC", crv: "secp256k1", alg: "ES256" })).toEqual([]);
+    expect(algorithmsForJwk({ kty: "EC", crv: "P-384", alg: "ES256" })).toEqual([]);
+    expect(algorithmsForJwk({ kty: "OKP", crv: "X25519", alg: "EdDSA" })).toEqual([]);
+    expect(algorithmsForJwk({ kty: "RSA", alg: "ES256" })).toEqual([]);
+    expect(algorithmsForJwk({ kty: "RSA", alg: "RSA-OAEP" })).toEqual([]);
+  });
+
   it("a set's union, in the schema's order", () => {
     expect(
       algorithmsForKeys([

@@ -80,7 +80,7 @@ describe("extractFrom", () => {
     );
   });
 
-  it("reads listed headers in order, then cookies, then query parameters; the first found wins", async () => {
+  it("reads the token from any one of the listed headers, cookies and query parameters", async () => {
     const gw = table({
       extractFrom: {
         headers: [{ name: "x-api-token" }, { name: "authorization", valuePrefix: "Token " }],
@@ -89,29 +89,59 @@ describe("extractFrom", () => {
       },
     });
     const good = await token();
-    const bad = await token({}, "another-service");
-    // Header beats cookie beats param.
-    expectPass(
-      await throughAuth(gw, url(`/p?access_token=${bad}`), {
-        headers: { "x-api-token": good, cookie: `session=${bad}` },
-      }),
-    );
-    await expectInvalidToken(
-      await throughAuth(gw, url(`/p?access_token=${good}`), {
-        headers: { "x-api-token": bad, cookie: `session=${good}` },
-      }),
-      "audience not accepted",
-    );
+    expectPass(await throughAuth(gw, url("/p"), { headers: { "x-api-token": good } }));
     expectPass(await throughAuth(gw, url("/p"), { headers: { authorization: `token ${good}` } }));
-    // Bearer is not in this provider's list.
-    await expectRefusal(await throughAuth(gw, url("/p"), bearer(good)), 401);
-    expectPass(
-      await throughAuth(gw, url(`/p?access_token=${bad}`), {
-        headers: { cookie: `other=1; session="${good}"` },
-      }),
-    );
+    expectPass(await throughAuth(gw, url("/p"), { headers: { cookie: `other=1; session="${good}"` } }));
     expectPass(await throughAuth(gw, url("/p"), { headers: { cookie: `alt=${good}` } }));
     expectPass(await throughAuth(gw, url(`/p?x=1&access_token=${good}`)));
+    // Bearer is not in this provider's list.
+    await expectRefusal(await throughAuth(gw, url("/p"), bearer(good)), 401);
+  });
+
+  it("a token in two places is 400 invalid_request (RFC 6750 §3.1), whichever of them is valid", async () => {
+    const gw = table({
+      extractFrom: {
+        headers: [{ name: "x-api-token" }, { name: "authorization", valuePrefix: "Token " }],
+        cookies: ["session", "alt"],
+        params: ["access_token"],
+      },
+    });
+    const good = await token();
+    const other = await token({}, "another-service");
+    const twice: [string, Record<string, string>][] = [
+      [`/p?access_token=${other}`, { "x-api-token": good }],
+      [`/p?access_token=${good}`, { cookie: `session=${other}` }],
+      ["/p", { "x-api-token": good, authorization: `Token ${other}` }],
+      ["/p", { cookie: `session=${good}; alt=${good}` }],
+      [`/p?access_token=${good}&access_token=${other}`, {}],
+      // The same token twice is still two methods at once.
+      [`/p?access_token=${good}`, { "x-api-token": good }],
+    ];
+    for (const [path, headers] of twice) {
+      const refusal = await expectRefusal(await throughAuth(gw, url(path), { headers }), 400);
+      expect(refusal.body).toEqual({
+        error: "invalid_request",
+        message: "more than one token was presented",
+        requestId: REQUEST_ID,
+      });
+      expect(refusal.challenge).toBe(
+        `Bearer realm="${HOST}", error="invalid_request", error_description="more than one token was presented"`,
+      );
+    }
+  });
+
+  it("by default, Authorization: Bearer and an access_token query parameter (RFC 6750 §2.3) make two", async () => {
+    const good = await token();
+    const other = await token({}, "another-service");
+    for (const query of [other, good, ""]) {
+      await expectRefusal(await throughAuth(table(), url(`/p?access_token=${query}`), bearer(good)), 400);
+    }
+    // The gateway never reads a token from there itself: alone, it is no token, and nothing passes.
+    const alone = await expectRefusal(await throughAuth(table(), url(`/p?access_token=${good}`)), 401);
+    expect(alone.challenge).toBe(`Bearer realm="${HOST}"`);
+    // A public rule's query is not the gateway's business.
+    const open = expectPass(await throughAuth(table(), url(`/public?access_token=${good}`), bearer(good)));
+    expect(open.draft.query.get("access_token")).toBe(good);
   });
 
   it("a token taken from the query never reaches the origin; other parameters do", async () => {
@@ -138,16 +168,18 @@ describe("forwardToken", () => {
       },
     });
     const t = await token();
-    const { draft } = expectPass(
-      await throughAuth(
-        gw,
-        url("/p?t=other&keep=1"),
-        bearer(t, { cookie: `theme=dark; session=${t}; lang=en` }),
-      ),
+    const fromCookie = expectPass(
+      await throughAuth(gw, url("/p?keep=1"), { headers: { cookie: `theme=dark; session=${t}; lang=en` } }),
     );
-    expect(draft.headers.get("authorization")).toBeNull();
-    expect(draft.headers.get("cookie")).toBe("theme=dark; lang=en");
-    expect(draft.query.toString()).toBe("keep=1");
+    expect(fromCookie.draft.headers.get("cookie")).toBe("theme=dark; lang=en");
+    expect(fromCookie.draft.query.toString()).toBe("keep=1");
+    const fromHeader = expectPass(
+      await throughAuth(gw, url("/p?keep=1"), bearer(t, { cookie: "theme=dark; lang=en" })),
+    );
+    expect(fromHeader.draft.headers.get("authorization")).toBeNull();
+    expect(fromHeader.draft.headers.get("cookie")).toBe("theme=dark; lang=en");
+    const fromQuery = expectPass(await throughAuth(gw, url(`/p?t=${t}&keep=1`)));
+    expect(fromQuery.draft.query.toString()).toBe("keep=1");
   });
 
   it("a refused request leaves the draft's token headers alone (nothing is forwarded anyway)", async () => {

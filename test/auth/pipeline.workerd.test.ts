@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { gatewayFetch, gatewayFor } from "../support/gateway.ts";
-import { jwksFetchCount, putJwks, resetAllPods } from "../support/origins.ts";
+import { jwksFetchCount, podRequests, putJwks, resetAllPods } from "../support/origins.ts";
 import { authTable, HOST, ISSUER, ruleAt } from "./harness.ts";
 import { jwks, makeKey, mint, type TestKey } from "./tokens.ts";
 
@@ -113,6 +113,20 @@ describe("through the pipeline", () => {
     const echo = await echoOf(res);
     expect(echo.url).not.toContain("access_token");
     expect(echo.url).toContain("page=2");
+  });
+
+  it("a token in the header and another in the query: 400 invalid_request, and nothing reaches the origin", async () => {
+    const token = await ordersToken();
+    const unverified = await mint(key, { issuer: ISSUER, audience: "billing", subject: "mallory" });
+    const before = (await podRequests("pod-a")).length;
+    const res = await gatewayFetch(gateway(), `https://${HOST}/orders/1?access_token=${unverified}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get("www-authenticate")).toContain('error="invalid_request"');
+    const body = (await res.json()) as { error: string; requestId: string };
+    expect(body).toMatchObject({ error: "invalid_request", requestId: res.headers.get("x-request-id") });
+    expect((await podRequests("pod-a")).length).toBe(before);
   });
 
   it("a public rule of the same table: spoofed identity headers never reach the origin", async () => {

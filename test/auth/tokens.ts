@@ -89,3 +89,33 @@ export function claimsFor(issuer: string, audience: string, extra: Record<string
   const now = nowSec();
   return { iss: issuer, aud: audience, sub: "alice", iat: now, exp: now + 300, ...extra };
 }
+
+/** WebCrypto's parameters for each algorithm (RFC 7518 §3, RFC 8037). */
+const SIGNING_PARAMS: Record<SigningAlg, { name: string; hash?: string; saltLength?: number }> = {
+  RS256: { name: "RSASSA-PKCS1-v1_5" },
+  PS256: { name: "RSA-PSS", saltLength: 32 },
+  ES256: { name: "ECDSA", hash: "SHA-256" },
+  ES384: { name: "ECDSA", hash: "SHA-384" },
+  EdDSA: { name: "Ed25519" },
+};
+
+/**
+ * A compact JWS over exactly these header and payload bytes, properly signed with `key`: for bytes no
+ * JSON serialiser writes (a byte-order mark in front of the JSON). WebCrypto's ECDSA signature is
+ * already the JWS form (r ‖ s).
+ */
+export async function signBytes(key: TestKey, header: Uint8Array, payload: Uint8Array): Promise<string> {
+  const input = `${base64url.encode(header)}.${base64url.encode(payload)}`;
+  const signature = await crypto.subtle.sign(
+    SIGNING_PARAMS[key.alg],
+    key.privateKey,
+    new TextEncoder().encode(input),
+  );
+  return `${input}.${base64url.encode(new Uint8Array(signature))}`;
+}
+
+/** UTF-8 bytes of `text`, after a byte-order mark when `bom`. */
+export function utf8(text: string, bom = false): Uint8Array {
+  const bytes = new TextEncoder().encode(text);
+  return bom ? new Uint8Array([0xef, 0xbb, 0xbf, ...bytes]) : bytes;
+}

@@ -4,8 +4,9 @@
  * fetched key sets.
  */
 import { env } from "cloudflare:test";
-import { exportSPKI } from "jose";
+import { exportJWK, exportSPKI, generateKeyPair, jwtVerify } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
+import { describeKeySets } from "../../src/auth/index.ts";
 import { gatewayFor } from "../support/gateway.ts";
 import { jwksFetchCount, podRequests, podUrl, putJwks, resetAllPods } from "../support/origins.ts";
 import {
@@ -19,7 +20,17 @@ import {
   throughAuth,
   url,
 } from "./harness.ts";
-import { jwks, makeKey, mint, mintHmac, rawToken, type TestKey } from "./tokens.ts";
+import {
+  claimsFor,
+  jwks,
+  makeKey,
+  mint,
+  mintHmac,
+  rawToken,
+  signBytes,
+  type TestKey,
+  utf8,
+} from "./tokens.ts";
 
 let rsa: TestKey;
 let ec: TestKey;
@@ -389,3 +400,65 @@ async function publicKeyOf(key: TestKey): Promise<CryptoKey> {
   const { importJWK } = await import("jose");
   return (await importJWK(key.jwk, key.alg, { extractable: true })) as CryptoKey;
 }
+
+describe("JSON with a byte-order mark (RFC 8259 §8.1: never at the start of a JSON text)", () => {
+  const header = (key: TestKey) => JSON.stringify({ alg: key.alg, kid: key.kid, typ: "JWT" });
+  const payload = () => JSON.stringify(claimsFor(ISSUER, "svc-a"));
+
+  it("jose takes such a token as valid: the gateway refuses it as malformed, in the header or the claims", async () => {
+    for (const key of [ec, rsa]) {
+      const bomHeader = await signBytes(key, utf8(header(key), true), utf8(payload()));
+      const bomClaims = await signBytes(key, utf8(header(key)), utf8(payload(), true));
+      for (const token of [bomHeader, bomClaims]) {
+        // The very token is authentic to jose: the refusal below is the gateway's own rule.
+        expect((await jwtVerify(token, await publicKeyOf(key))).payload.sub).toBe("alice");
+        await expectInvalidToken(await throughAuth(keysTable(), url("/a"), bearer(token)), "malformed token");
+      }
+    }
+  });
+
+  it("the same bytes without the mark pass (the test signs what jose would)", async () => {
+    const token = await signBytes(ec, utf8(header(ec)), utf8(payload()));
+    expectPass(await throughAuth(keysTable(), url("/a"), bearer(token)));
+  });
+});
+
+describe("an inline localJWKS as issuers publish it", () => {
+  /** Copies of `key`'s public JWK that may not verify, as a pasted issuer set holds them. */
+  const published = async (key: TestKey) => {
+    const { publicKey: x25519 } = await generateKeyPair("ECDH-ES", { crv: "X25519", extractable: true });
+    return [
+      { ...key.jwk, kid: "enc-1", use: "enc" },
+      { ...key.jwk, kid: "wrap-1", use: undefined, key_ops: ["wrapKey"] },
+      { ...(await exportJWK(x25519)), kid: "ecdh-1" },
+      { ...key.jwk, kid: "k1-1", crv: "secp256k1", alg: "ES256K" },
+      key.jwk,
+    ] as { kty: string }[];
+  };
+  const inlineTable = async () =>
+    gatewayFor(
+      authTable(
+        { keys: { issuer: ISSUER, audiences: ["svc-a"], localJWKS: { keys: await published(ec) } } },
+        [ruleAt("/a", { provider: "keys" })],
+      ),
+    );
+
+  it("verifies with the one signing key, skips the others, and counts only it in the status view", async () => {
+    const gw = await inlineTable();
+    const token = await mint(ec, { issuer: ISSUER, audience: "svc-a", subject: "alice" });
+    expectPass(await throughAuth(gw, url("/a"), bearer(token)));
+    const noKid = await mint(ec, { issuer: ISSUER, audience: "svc-a", kid: null });
+    expectPass(await throughAuth(gw, url("/a"), bearer(noKid)));
+    expect(describeKeySets(gw.auth, env as never)).toEqual([
+      { provider: "keys", kind: "localJWKS", state: "ready", keys: 1, algorithms: ["ES256"] },
+    ]);
+  });
+
+  it("a token naming a skipped key finds no key, even signed by the same key material", async () => {
+    const gw = await inlineTable();
+    for (const kid of ["enc-1", "wrap-1", "k1-1"]) {
+      const token = await mint(ec, { issuer: ISSUER, audience: "svc-a", kid });
+      await expectInvalidToken(await throughAuth(gw, url("/a"), bearer(token)), "no matching signing key");
+    }
+  });
+});

@@ -38,6 +38,19 @@ describe("gatehouse validate", () => {
     for (const line of warnings) expect(line).toMatch(/^warning: routes\[\d+\]\.rules\[\d+\]\S*: /);
   });
 
+  it("accepts an inline localJWKS as issuers publish it, warning of each key it skips", async () => {
+    const run = await runGatehouse(["validate", "test/fixtures/valid/published-jwks.yaml"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^test\/fixtures\/valid\/published-jwks\.yaml: valid \(/);
+    const warnings = run.stderr.split("\n").filter(Boolean);
+    expect(warnings).toHaveLength(4);
+    for (const line of warnings) {
+      expect(line).toMatch(
+        /^warning: providers\.accounts\.localJWKS\.keys\[[1-4]\]\.\w+: .*: this key is skipped$/,
+      );
+    }
+  });
+
   it("exits 1 with every problem on stderr as path: reason, one a line, and nothing on stdout", async () => {
     const path = await file(
       "typo.yaml",

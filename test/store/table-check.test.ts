@@ -3,7 +3,9 @@
  * record is the one its key names, its hash matches, its table has the normalised shape and refers only
  * to clusters and providers it has, in the words `gatehouse validate` uses.
  */
+import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { formatProblem } from "../../src/config/problems.ts";
 import type { RouteTable } from "../../src/config/schema.ts";
 import { validateRouteTable } from "../../src/config/validate.ts";
@@ -27,6 +29,12 @@ async function recordText(table: unknown, overrides: Record<string, unknown> = {
 describe("checkStoredTable", () => {
   it("accepts a table as push stores it", () => {
     const table = normalised(tableFor("a.example.com", "b.example.com"));
+    expect(checkStoredTable(table)).toEqual({ ok: true, table });
+  });
+
+  it("accepts an inline localJWKS holding keys that cannot verify, as validate does (they are skipped)", async () => {
+    const text = await readFile(new URL("../fixtures/valid/published-jwks.yaml", import.meta.url), "utf8");
+    const table = normalised(parseYaml(text));
     expect(checkStoredTable(table)).toEqual({ ok: true, table });
   });
 

@@ -281,6 +281,7 @@ describe("transports through the gateway", () => {
     "cf-access-client-id": "forged-id",
     "cf-access-client-secret": "forged-secret",
     "cf-access-jwt-assertion": "forged.jwt",
+    "cf-access-authenticated-user-email": "admin@example.com",
     "x-forwarded-for": "203.0.113.9",
   };
 
@@ -343,6 +344,7 @@ describe("transports through the gateway", () => {
     expect(echo.headers["cf-access-client-id"]).toBe("test-client.access");
     expect(echo.headers["cf-access-client-secret"]).toBe("test-access-client-secret");
     expect(echo.headers["cf-access-jwt-assertion"]).toBeUndefined();
+    expect(echo.headers["cf-access-authenticated-user-email"]).toBeUndefined();
     expect(echo.headers["x-forwarded-client-cert"]).toBeUndefined();
   });
 

@@ -33,10 +33,11 @@ describe("what the origin receives", () => {
   it("a request body, streamed with its length", async () => {
     const gw = oneClusterGateway("fwd.test");
     const body = JSON.stringify({ order: 7, items: ["a", "b"] });
+    // As a client's request reaches the Worker: workerd puts a known body length in `Content-Length`.
     const res = await gatewayFetch(gw, "https://fwd.test/orders", {
       method: "POST",
       body,
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", "content-length": String(body.length) },
     });
     const echo = await echoOf(res);
     expect(echo.method).toBe("POST");
@@ -89,6 +90,48 @@ describe("what the origin receives", () => {
     expect(headers["x-real-ip"]).toBeUndefined();
     expect(headers["x-forwarded-proto"]).toBe("https");
     expect(headers["x-forwarded-host"]).toBe("fwd.test");
+  });
+
+  it("nothing a client says about the URL, the method, its address or the proxy chain reaches the origin", async () => {
+    const gw = oneClusterGateway("fwd.test");
+    const claims = {
+      // request-URL overrides
+      "x-original-url": "/admin",
+      "x-rewrite-url": "/admin",
+      "x-forwarded-uri": "/admin",
+      "x-forwarded-path": "/admin",
+      "x-forwarded-prefix": "/admin",
+      "x-envoy-original-path": "/admin",
+      // method overrides
+      "x-http-method-override": "DELETE",
+      "x-http-method": "DELETE",
+      "x-method-override": "DELETE",
+      // client-address claims
+      "true-client-ip": "10.0.0.1",
+      "x-client-ip": "10.0.0.1",
+      "x-real-ip": "10.0.0.1",
+      forwarded: "for=10.0.0.1;proto=https;host=admin.internal",
+      // the rest of the proxy chain
+      "x-forwarded-scheme": "https",
+      "x-forwarded-server": "admin.internal",
+      "x-forwarded-port": "8443",
+      // Cloudflare Access identity
+      "cf-access-authenticated-user-email": "admin@example.com",
+      "cf-access-jwt-assertion": "forged.jwt.value",
+      "cf-access-client-id": "forged",
+    };
+    const res = await gatewayFetch(gw, "https://fwd.test/items", {
+      headers: { ...claims, "cf-connecting-ip": "203.0.113.7", "x-end-to-end": "kept" },
+    });
+    const echo = await echoOf(res);
+    for (const name of Object.keys(claims)) expect(echo.headers[name], name).toBeUndefined();
+    expect(echo.method).toBe("GET");
+    expect(echo.url).toBe("/items");
+    expect(echo.headers["x-end-to-end"]).toBe("kept");
+    // What the gateway asserts itself is still there, from what it observed.
+    expect(echo.headers["x-forwarded-for"]).toBe("203.0.113.7");
+    expect(echo.headers["x-forwarded-proto"]).toBe("https");
+    expect(echo.headers["x-forwarded-host"]).toBe("fwd.test");
   });
 
   it("no X-Forwarded-For at all when Cloudflare named no client address", async () => {

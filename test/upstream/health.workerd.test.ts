@@ -1,14 +1,16 @@
 /**
  * Passive health against the real pods: a pod taken off the network mid-test is ejected after
  * `consecutiveGatewayErrors` failed attempts, gets no traffic while ejected, and is used again once
- * `baseEjectionTime` has passed; a cluster whose every endpoint is ejected is still tried.
+ * `baseEjectionTime` has passed; a cluster whose every endpoint is ejected is still tried. What is not
+ * the endpoint's fault (a client's body that never arrives or breaks off) is not counted; an answer no
+ * client can be given (a 101 without an upgrade, a status outside 200–599) is a counted 502.
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import type { GatewayConfig } from "../../src/gateway/compile.ts";
 import { describeEndpointHealth } from "../../src/upstream/index.ts";
 import { gatewayFetch, gatewayFor } from "../support/gateway.ts";
-import { failNext, podRequests, resetAllPods, startPod, stopPod } from "../support/origins.ts";
-import { accessLogDuring, clusterName, podsCluster, tableFor } from "./support.ts";
+import { delayNext, failNext, podRequests, resetAllPods, startPod, stopPod } from "../support/origins.ts";
+import { accessLogDuring, clusterName, echoOf, podsCluster, tableFor } from "./support.ts";
 
 beforeEach(resetAllPods);
 
@@ -117,5 +119,114 @@ describe("passive health", () => {
     const served = await send(gw, 4);
     expect(served.map((l) => l.status)).toEqual([200, 200, 200, 200]);
     expect(served.every((l) => l.error === undefined)).toBe(true);
+  });
+});
+
+/** A one-pod cluster that two gateway errors in a row would eject, behind a short `request` timeout. */
+function fragileGateway(timeout = "200ms") {
+  const name = clusterName("blame");
+  return gatewayFor(
+    tableFor(
+      "health.test",
+      {
+        [name]: podsCluster(["pod-a"], {
+          healthCheck: { passive: { consecutiveGatewayErrors: 2, baseEjectionTime: "30s" } },
+        }),
+      },
+      [{ backendRefs: [{ name }], timeouts: { request: timeout } }],
+    ),
+  );
+}
+
+/** A POST of `body` declaring `declared` bytes, as a client's request reaches the Worker. */
+function post(gw: GatewayConfig, body: ReadableStream<Uint8Array>, declared: number) {
+  return gatewayFetch(gw, "https://health.test/upload", {
+    method: "POST",
+    body,
+    headers: { "content-length": String(declared) },
+  });
+}
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+async function gatewayError(res: Response) {
+  const body = (await res.json()) as { error: string; requestId: string };
+  expect(body.requestId).toBe(res.headers.get("x-request-id"));
+  return body.error;
+}
+
+describe("what a client cannot charge to an endpoint", () => {
+  it("a body that never arrives (Content-Length: 10, no bytes): 408, and the pod is not charged", async () => {
+    const gw = fragileGateway();
+    const { result: statuses } = await accessLogDuring(async () => {
+      const seen: [number, string][] = [];
+      for (let i = 0; i < 4; i++) {
+        const res = await post(gw, new ReadableStream<Uint8Array>(), 10);
+        seen.push([res.status, await gatewayError(res)]);
+      }
+      return seen;
+    });
+    expect(statuses).toEqual(Array(4).fill([408, "request_timeout"]));
+    expect(healthOf(gw, "pod-a")).toMatchObject({ healthy: true, consecutiveErrors: 0 });
+    // The pod is still believed, and an honest upload goes through.
+    const res = await post(gw, new Blob(["0123456789"]).stream(), 10);
+    expect(res.status).toBe(200);
+    expect((await echoOf(res)).body).toBe("0123456789");
+  });
+
+  it("a body that ends short of its Content-Length, or breaks off: 400, and the pod is not charged", async () => {
+    const gw = fragileGateway("5s");
+    const { result: errors } = await accessLogDuring(async () => {
+      const seen: [number, string][] = [];
+      for (let i = 0; i < 2; i++) {
+        const short = new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(bytes("abc"));
+            controller.close();
+          },
+        });
+        const res = await post(gw, short, 10);
+        seen.push([res.status, await gatewayError(res)]);
+        const cut = new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(bytes("abc"));
+            setTimeout(() => controller.error(new Error("client went away")), 20);
+          },
+        });
+        const cutRes = await post(gw, cut, 10);
+        seen.push([cutRes.status, await gatewayError(cutRes)]);
+      }
+      return seen;
+    });
+    expect(errors).toEqual(Array(4).fill([400, "incomplete_request_body"]));
+    expect(healthOf(gw, "pod-a")).toMatchObject({ healthy: true, consecutiveErrors: 0 });
+  });
+
+  it("a whole body the origin is slow to answer is still the origin's 504, and counts", async () => {
+    const gw = fragileGateway();
+    await delayNext("pod-a", 1, 1000);
+    const res = await accessLogDuring(() => post(gw, new Blob(["0123456789"]).stream(), 10));
+    expect(res.result.status).toBe(504);
+    expect(await gatewayError(res.result)).toBe("upstream_timeout");
+    expect(healthOf(gw, "pod-a").consecutiveErrors).toBe(1);
+  });
+});
+
+describe("what an origin is charged for that the client cannot be given", () => {
+  it.each([
+    ["101 to a request that asked for no upgrade", "101"],
+    ["a status above 599", "600"],
+  ])("%s: 502 upstream_invalid_response with a request id, counted against the endpoint", async (_, code) => {
+    const gw = fragileGateway("5s");
+    const { result: answers } = await accessLogDuring(async () => {
+      const seen: [number, string][] = [];
+      for (let i = 0; i < 2; i++) {
+        const res = await gatewayFetch(gw, `https://health.test/raw-status/${code}`);
+        seen.push([res.status, await gatewayError(res)]);
+      }
+      return seen;
+    });
+    expect(answers).toEqual(Array(2).fill([502, "upstream_invalid_response"]));
+    expect(healthOf(gw, "pod-a").healthy).toBe(false);
   });
 });
