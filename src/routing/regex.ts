@@ -6,47 +6,61 @@
  * Why RE2: a table's pattern runs per request on data the client chooses. In a backtracking engine
  * (V8's irregexp) the cost of one match can be exponential in the subject, and no analyser of patterns
  * can be complete: `/r/[a-z]{0,99}…` six times stalled the isolate for 18 s on a 110-character path.
- * RE2 never backtracks: a match costs at most a constant times the program size times the subject
- * length. Both factors are capped here, which bounds every match (docs/routing.md, "Regular
+ * RE2 never backtracks exponentially: a match visits each (instruction, position) pair at most once, so
+ * it costs at most c · m · n for a program of m instructions and a subject of n characters. Both
+ * factors are bounded here, which bounds every match below 1 ms (docs/routing.md, "Regular
  * expressions"; test/routing/regex.property.test.ts):
  *
- * - the program size (RE2's measure of a pattern's cost, as Envoy's `max_program_size`) is at most
- *   `MAX_REGEX_PROGRAM_SIZE`, checked by `gatehouse validate` and by the Worker's check of every
- *   stored version (`regexProblem`), and again by `compileTableRegex`;
- * - the subject is at most `MAX_REGEX_SUBJECT_LENGTH` characters: `TableRegex.test` throws
- *   `RegexSubjectTooLong` on a longer one, and the gateway refuses the request (never "no match":
- *   the origin would act on the very value the gateway declined to judge).
+ * - m, the program size (RE2's measure of a pattern's cost, as Envoy's `max_program_size`), is at most
+ *   `MAX_REGEX_PROGRAM_SIZE`, checked by `gatehouse validate` and by the Worker's check of every stored
+ *   version (`regexProblem`), and again by `compileTableRegex`;
+ * - m · n is at most `MAX_REGEX_WORK`: a pattern runs on values of up to `MAX_REGEX_WORK / m`
+ *   characters (`subjectLimit`), and `TableRegex.test` throws `RegexSubjectTooLong` on a longer one.
+ *   The gateway then refuses the request: never "no match", since the origin would act on the very
+ *   value the gateway declined to judge.
+ *
+ * The match runs through re2js's `Matcher`, which picks its one-pass engine or, within that work bound,
+ * its bit-state backtracker (a bitmap of visited pairs: at most `MAX_REGEX_WORK` bits, no cache that
+ * grows). Its lazy DFA is faster on ordinary input but builds states per new character on hostile input
+ * and keeps up to 8 MiB per pattern; measured, it took tens of milliseconds (docs/benchmarks.md).
  */
 import { RE2JS } from "re2js";
 
 /**
- * RE2 instructions a pattern may compile to. Envoy's default is 100 (C++ RE2 counts UTF-8 byte ranges,
- * so the same pattern is usually larger there); ordinary route patterns compile to 10–40 here
- * (`/users/[0-9]+` 11, a UUID 38, an alternation of 23 language codes 81). 200 leaves room for those
- * and bounds the worst case: a match in the NFA fallback over a subject of the longest length costs
- * well under 1 ms (docs/benchmarks.md, "Regex match cost").
+ * RE2 instructions a pattern may compile to: Envoy's default `max_program_size`. Ordinary route
+ * patterns compile to 10–40 (`/users/[0-9]+` 11, a UUID 38; an alternation of 23 language codes 81).
  */
-export const MAX_REGEX_PROGRAM_SIZE = 200;
+export const MAX_REGEX_PROGRAM_SIZE = 100;
 
 /**
- * The longest value a table regex runs on, in UTF-16 code units: the table's own limit for exact header
- * and query values, and far beyond any path a route pattern is written for.
+ * Program size × subject length one match may cost. The slowest measured case visits an (instruction,
+ * position) pair in about 25 ns (docs/benchmarks.md, "Regex match cost"), so 16,384 pairs take about
+ * 0.45 ms, half the 1 ms bound, leaving room for a busy machine: `.*` judges values of up to 4,096
+ * characters, `/users/[0-9]+` 1,489, a pattern at the program-size cap 163.
  */
-export const MAX_REGEX_SUBJECT_LENGTH = 4096;
+export const MAX_REGEX_WORK = 16_384;
+
+/** The longest value a pattern of `programSize` instructions runs on. */
+export function subjectLimit(programSize: number): number {
+  return Math.floor(MAX_REGEX_WORK / programSize);
+}
 
 /** What the matcher holds per distinct pattern: a full-match test, safe to share between candidates. */
 export interface TableRegex {
-  /** Whole-value match. Throws `RegexSubjectTooLong` when `subject` is over the limit. */
+  /** The longest value `test` judges (`subjectLimit` of the program size). */
+  readonly subjectLimit: number;
+  /** Whole-value match. Throws `RegexSubjectTooLong` when `subject` is longer than `subjectLimit`. */
   test(subject: string): boolean;
 }
 
 /** A request value too long to be matched within the bound; the gateway refuses the request. */
 export class RegexSubjectTooLong extends Error {
   override readonly name = "RegexSubjectTooLong";
-  constructor(readonly length: number) {
-    super(
-      `a value of ${length} characters is longer than the ${MAX_REGEX_SUBJECT_LENGTH} a route regex runs on`,
-    );
+  constructor(
+    readonly length: number,
+    readonly limit: number,
+  ) {
+    super(`a value of ${length} characters is longer than the ${limit} a route regular expression judges`);
   }
 }
 
@@ -63,10 +77,12 @@ export function regexProblem(pattern: string): string | undefined {
 export function compileTableRegex(pattern: string): TableRegex {
   const { regex, problem } = compiled(pattern);
   if (problem !== undefined || regex === undefined) throw new Error(problem);
+  const limit = subjectLimit(regex.programSize());
   return {
+    subjectLimit: limit,
     test(subject) {
-      if (subject.length > MAX_REGEX_SUBJECT_LENGTH) throw new RegexSubjectTooLong(subject.length);
-      return regex.matches(subject);
+      if (subject.length > limit) throw new RegexSubjectTooLong(subject.length, limit);
+      return regex.matcher(subject).matches();
     },
   };
 }
@@ -81,7 +97,7 @@ function compiled(pattern: string): { regex?: RE2JS; problem?: string } {
   const size = regex.programSize();
   if (size > MAX_REGEX_PROGRAM_SIZE) {
     return {
-      problem: `regular expression program size ${size} exceeds the limit of ${MAX_REGEX_PROGRAM_SIZE} (a smaller repetition count or fewer alternatives keeps every match fast)`,
+      problem: `regular expression program size ${size} exceeds the limit of ${MAX_REGEX_PROGRAM_SIZE} (use smaller repetition counts or fewer alternatives)`,
     };
   }
   return { regex };

@@ -93,7 +93,7 @@ describe("coverage of the checks the issue lists", () => {
       /ReplacePrefixMatch needs every match of the rule to be a PathPrefix/,
     ],
     ["invalid regex", /is not a valid RE2 regular expression/],
-    ["regex over the program-size cap", /regular expression program size \d+ exceeds the limit of 200/],
+    ["regex over the program-size cap", /regular expression program size \d+ exceeds the limit of 100/],
     ["regex lookaround", /uses lookaround .*, which RE2 does not support/],
     ["regex backreference", /uses a backreference .*, which RE2 does not support/],
     ["bad hostname", /hostnames\[\d+\]: .* must be a DNS name/],

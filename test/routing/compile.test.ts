@@ -268,7 +268,7 @@ describe("refusals", () => {
 
   it("refuses a pattern over the program-size cap, so an unchecked table cannot slip one in", () => {
     expect(() => compileRouteTable(withPattern("/[a-z]{0,99}[a-z]{0,99}[a-z]{0,99}"))).toThrow(
-      /^routes\[0\]\.rules\[0\]\.matches\[0\]\.path\.value: regular expression program size \d+ exceeds the limit of 200/,
+      /^routes\[0\]\.rules\[0\]\.matches\[0\]\.path\.value: regular expression program size \d+ exceeds the limit of 100/,
     );
   });
 

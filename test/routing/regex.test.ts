@@ -3,9 +3,10 @@ import {
   compileTableRegex,
   literalPathSegments,
   MAX_REGEX_PROGRAM_SIZE,
-  MAX_REGEX_SUBJECT_LENGTH,
+  MAX_REGEX_WORK,
   RegexSubjectTooLong,
   regexProblem,
+  subjectLimit,
 } from "../../src/routing/regex.ts";
 
 /** Issue 11's pattern: 18 s of V8 backtracking on a 110-character path. */
@@ -37,13 +38,23 @@ describe("compileTableRegex", () => {
 
   it("throws the reason for a pattern validation refuses, so an unchecked table cannot slip one in", () => {
     expect(() => compileTableRegex("a)|(b")).toThrow(/^is not a valid RE2 regular expression/);
-    expect(() => compileTableRegex(ISSUE_PATTERN)).toThrow(/program size 1194 exceeds the limit of 200/);
+    expect(() => compileTableRegex(ISSUE_PATTERN)).toThrow(/program size 1194 exceeds the limit of 100/);
   });
 
-  it("refuses to judge a value longer than the bound instead of answering no", () => {
-    const regex = compileTableRegex(".*");
-    expect(regex.test("a".repeat(MAX_REGEX_SUBJECT_LENGTH))).toBe(true);
-    expect(() => regex.test("a".repeat(MAX_REGEX_SUBJECT_LENGTH + 1))).toThrow(RegexSubjectTooLong);
+  it("refuses to judge a value longer than its pattern's limit instead of answering no", () => {
+    const regex = compileTableRegex(".*"); // 4 instructions
+    expect(regex.subjectLimit).toBe(MAX_REGEX_WORK / 4);
+    expect(regex.test("a".repeat(regex.subjectLimit))).toBe(true);
+    expect(() => regex.test("a".repeat(regex.subjectLimit + 1))).toThrow(RegexSubjectTooLong);
+    expect(() => regex.test("a".repeat(regex.subjectLimit + 1))).toThrow(
+      "a value of 4097 characters is longer than the 4096 a route regular expression judges",
+    );
+  });
+
+  it("bounds program size times subject length, so a larger pattern judges shorter values", () => {
+    expect(compileTableRegex("/users/[0-9]+").subjectLimit).toBe(subjectLimit(11));
+    expect(subjectLimit(11)).toBe(1489);
+    expect(subjectLimit(MAX_REGEX_PROGRAM_SIZE)).toBe(163);
   });
 });
 
@@ -66,12 +77,12 @@ describe("regexProblem", () => {
 
   it("refuses a program over the cap, with its size and the limit", () => {
     expect(regexProblem(ISSUE_PATTERN)).toMatch(
-      /^regular expression program size 1194 exceeds the limit of 200 \(/,
+      /^regular expression program size 1194 exceeds the limit of 100 \(/,
     );
     expect(regexProblem("a{1,1000}")).toMatch(
-      /^regular expression program size 2001 exceeds the limit of 200/,
+      /^regular expression program size 2001 exceeds the limit of 100/,
     );
-    expect(MAX_REGEX_PROGRAM_SIZE).toBe(200);
+    expect(MAX_REGEX_PROGRAM_SIZE).toBe(100);
   });
 
   it("names lookaround and backreferences, which RE2 lacks by design", () => {

@@ -8,7 +8,7 @@
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { formatProblem } from "../../src/config/problems.ts";
 import type { RouteTableInput } from "../../src/config/schema.ts";
-import { MAX_REGEX_SUBJECT_LENGTH } from "../../src/routing/regex.ts";
+import { compileTableRegex } from "../../src/routing/regex.ts";
 import { publishTable } from "../../src/store/publish.ts";
 import { publish, resetRoutes, routesKv, viaWorker } from "../store/kv-test-helpers.ts";
 import { podUrl } from "../support/origins.ts";
@@ -96,7 +96,7 @@ describe("route regexes in the Worker (RE2)", () => {
     if (outcome.kind !== "invalid") throw new Error(`expected a refusal, got ${outcome.kind}`);
     expect(outcome.problems.map(formatProblem)).toEqual([
       expect.stringMatching(
-        /^routes\[0\]\.rules\[0\]\.matches\[0\]\.path\.value: regular expression program size 1194 exceeds the limit of 200 /,
+        /^routes\[0\]\.rules\[0\]\.matches\[0\]\.path\.value: regular expression program size 1194 exceeds the limit of 100 /,
       ),
     ]);
   });
@@ -125,11 +125,19 @@ describe("route regexes in the Worker (RE2)", () => {
     expect((await answer(`https://re.test/q?tag=${LETTERS}!`)).status).toBe(200);
   });
 
-  it("refuses a value longer than a regex runs on, never routes it past the regex", async () => {
+  it("refuses a value longer than its regex judges, never routes it past the regex", async () => {
     await publish(table());
-    const long = "a".repeat(MAX_REGEX_SUBJECT_LENGTH);
-    expect(await answer(`https://re.test/r/${long}!`)).toEqual({ status: 400, error: "bad_request" });
-    expect(await answer("https://re.test/h", { headers: { "x-tag": `${long}!` } })).toEqual({
+    const pathLimit = compileTableRegex(PATH_PATTERN).subjectLimit;
+    const headerLimit = compileTableRegex(HEADER_PATTERN).subjectLimit;
+    // At the limit: judged (and matched); one character more: refused, not sent to another rule.
+    expect((await answer(`https://re.test/r/${"a".repeat(pathLimit - 4)}!`)).status).toBe(200);
+    expect(await answer(`https://re.test/r/${"a".repeat(pathLimit - 3)}!`)).toEqual({
+      status: 400,
+      error: "bad_request",
+    });
+    expect(
+      await answer("https://re.test/h", { headers: { "x-tag": `${"a".repeat(headerLimit)}!` } }),
+    ).toEqual({
       status: 400,
       error: "bad_request",
     });

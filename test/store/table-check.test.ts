@@ -71,9 +71,9 @@ describe("checkStoredTable", () => {
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.problems).toEqual([
-      "routes[0].rules[0].matches[0].path.value: regular expression program size 1194 exceeds the limit of 200 (a smaller repetition count or fewer alternatives keeps every match fast)",
+      "routes[0].rules[0].matches[0].path.value: regular expression program size 1194 exceeds the limit of 100 (use smaller repetition counts or fewer alternatives)",
       "routes[0].rules[0].matches[0].headers[0].value: uses lookaround (`(?=`, `(?!`, `(?<=`, `(?<!`), which RE2 does not support (route regexes run in linear time)",
-      "routes[0].rules[0].matches[0].queryParams[1].value: regular expression program size 398 exceeds the limit of 200 (a smaller repetition count or fewer alternatives keeps every match fast)",
+      "routes[0].rules[0].matches[0].queryParams[1].value: regular expression program size 398 exceeds the limit of 100 (use smaller repetition counts or fewer alternatives)",
     ]);
     const validation = validateRouteTable(table);
     expect(validation.ok).toBe(false);

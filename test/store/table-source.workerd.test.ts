@@ -215,7 +215,7 @@ describe("table source (worker, real KV)", () => {
           ],
         },
       ],
-      "routes[0].rules[0].matches[0].path.value: regular expression program size 1194 exceeds the limit of 200",
+      "routes[0].rules[0].matches[0].path.value: regular expression program size 1194 exceeds the limit of 100",
     );
   });
 
