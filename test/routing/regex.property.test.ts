@@ -64,7 +64,7 @@ const value = fc.record({
   tail: fc.constantFrom("", "!", "c"),
 });
 
-function valueOf(spec: ValueSpec, limit: number): string {
+function subjectFor(spec: ValueSpec, limit: number): string {
   const length = Math.floor(spec.share * limit);
   let state = spec.seed;
   const next = () => {
@@ -109,7 +109,7 @@ describe("a route regex match is bounded", () => {
         accepted++;
         const regex = compileTableRegex(source);
         for (const spec of specs) {
-          const subject = valueOf(spec, regex.subjectLimit);
+          const subject = subjectFor(spec, regex.subjectLimit);
           expect(
             fastestMatchMs(regex.test, subject),
             `${source} on ${subject.length} characters`,
