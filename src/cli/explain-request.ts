@@ -40,14 +40,6 @@ export type ExplainResult =
   | { matched: false; status: 404 }
   | { matched: false; status: 400; reason: string };
 
-/** Methods fetch() upper-cases (the worker sees `GET` for `get`); any other is kept as written. */
-const NORMALISED_METHODS = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]);
-
-export function normaliseMethod(method: string): string {
-  const upper = method.toUpperCase();
-  return NORMALISED_METHODS.has(upper) ? upper : method;
-}
-
 /**
  * Explain one request. Throws `TypeError` when the URL is not an absolute http(s) URL or a header is
  * not a valid HTTP header: those are the caller's input errors, not the table's.
@@ -60,7 +52,8 @@ export function explainRequest(compiled: CompiledRouteTable, input: ExplainInput
   });
   if (!normalized.ok) return { matched: false, status: 400, reason: normalized.reason };
 
-  const method = normaliseMethod(input.method);
+  // Compared exactly as sent, as the Worker's matcher does: `get` is not `GET` (RFC 9110 §9.1).
+  const method = input.method;
   const match = matchRoute(compiled, {
     method,
     host: normalizeHost(url.host),

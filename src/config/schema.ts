@@ -201,7 +201,11 @@ export const HeaderModifierSchema = z.strictObject({
 
 export const PathModifierSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("ReplaceFullPath"), replaceFullPath: z.string().startsWith("/") }),
-  z.strictObject({ type: z.literal("ReplacePrefixMatch"), replacePrefixMatch: z.string().startsWith("/") }),
+  z.strictObject({
+    type: z.literal("ReplacePrefixMatch"),
+    // "" is the spec's own example: prefix `/foo` replaced by "" turns `/foo/bar` into `/bar`.
+    replacePrefixMatch: z.string().regex(/^(?:$|\/)/, { message: 'must be "" or start with "/"' }),
+  }),
 ]);
 
 export const BackendRefSchema = z.strictObject({

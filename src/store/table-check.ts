@@ -8,7 +8,9 @@
  * 3. its shape against the normalised schema (`table-shape.ts`): a table this Worker understands;
  * 4. the references between its parts (every cluster and provider a rule names exists), with the same
  *    check and messages as `gatehouse validate` (`config/references.ts`);
- * 5. the safety of every regular expression it would run per request (`config/regex-safety.ts`): the
+ * 5. the percent-encodings of Exact and PathPrefix values (`config/path-values.ts`): an encoded `/` or
+ *    a stray `%` would make the matcher compare against a path no request can have;
+ * 6. the safety of every regular expression it would run per request (`config/regex-safety.ts`): the
  *    one meaning check whose failure would not just misroute but stall the isolate, so a record written
  *    by hand cannot slip a catastrophic pattern past the CLI.
  *
@@ -16,6 +18,7 @@
  * has passed it, and the hash proves the table is the one it wrote. `rollback` and `diff` apply these
  * checks too, and full validation on top.
  */
+import { pathEncodingProblem } from "../config/path-values.ts";
 import { formatProblem, ProblemReport } from "../config/problems.ts";
 import { checkNamesAndReferences } from "../config/references.ts";
 import { type RegexContext, regexProblem } from "../config/regex-safety.ts";
@@ -54,6 +57,7 @@ export function checkStoredTable(input: unknown): TableCheck {
   const report = new ProblemReport();
   checkNamesAndReferences(viewOfTable(table), report);
   checkRegexSafety(table, report);
+  checkPathValueEncodings(table, report);
   if (report.errors.length > 0) return { ok: false, problems: report.errors.map(formatProblem) };
   return { ok: true, table };
 }
@@ -82,6 +86,19 @@ function checkRegexSafety(table: RouteTable, report: ProblemReport): void {
           if (param.type === "RegularExpression")
             check(param.value, QUERY_VALUES, ["queryParams", i, "value"]);
         });
+      });
+    });
+  });
+}
+
+/** Exact and PathPrefix values, at the paths and in the words of `gatehouse validate`. */
+function checkPathValueEncodings(table: RouteTable, report: ProblemReport): void {
+  table.routes.forEach((route, r) => {
+    route.rules.forEach((rule, u) => {
+      rule.matches?.forEach((match, m) => {
+        if (match.path === undefined || match.path.type === "RegularExpression") return;
+        const problem = pathEncodingProblem(match.path.value);
+        if (problem) report.error(["routes", r, "rules", u, "matches", m, "path", "value"], problem);
       });
     });
   });

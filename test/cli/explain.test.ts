@@ -112,6 +112,31 @@ describe('gatehouse explain FILE "METHOD URL"', () => {
     });
   });
 
+  it("compares the method exactly as sent, as the Worker's matcher does: get is not GET", async () => {
+    const methods = join(dir, "methods.yaml");
+    await writeFile(
+      methods,
+      `version: 1
+clusters:
+  reads: { endpoints: [{ url: "http://127.0.0.1:9001" }] }
+  rest: { endpoints: [{ url: "http://127.0.0.1:9002" }] }
+routes:
+  - id: api
+    rules:
+      - matches: [{ method: GET }]
+        backendRefs: [{ name: reads }]
+      - backendRefs: [{ name: rest }]
+`,
+      "utf8",
+    );
+    const backendFor = async (method: string) =>
+      JSON.parse((await runGatehouse(["explain", methods, `${method} https://x.example.com/`])).stdout)
+        .backend;
+    expect(await backendFor("GET")).toBe("reads");
+    expect(await backendFor("get")).toBe("rest");
+    expect(await backendFor("Get")).toBe("rest");
+  });
+
   it("matches the path the origin would receive: dot segments resolved first", async () => {
     expect(JSON.parse((await explain("GET https://api.example.com/orders/../foo/x")).stdout)).toMatchObject({
       rule: 0,
