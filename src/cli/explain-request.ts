@@ -8,8 +8,11 @@
  */
 import type { Cluster, Endpoint } from "../config/schema.ts";
 import {
+  ambiguityMessage,
   type CompiledRouteTable,
   type CompiledRule,
+  findAmbiguity,
+  type MatchInput,
   matchRoute,
   normalizeHost,
   normalizePath,
@@ -54,14 +57,17 @@ export function explainRequest(compiled: CompiledRouteTable, input: ExplainInput
 
   // Compared exactly as sent, as the Worker's matcher does: `get` is not `GET` (RFC 9110 §9.1).
   const method = input.method;
-  const match = matchRoute(compiled, {
+  const request: MatchInput = {
     method,
     host: normalizeHost(url.host),
     path: normalized.path,
     query: url.searchParams,
     headers,
-  });
+  };
+  const match = matchRoute(compiled, request);
   if (!match) return { matched: false, status: 404 };
+  const ambiguity = findAmbiguity(compiled, request, match);
+  if (ambiguity) return { matched: false, status: 400, reason: ambiguityMessage(ambiguity) };
 
   const { rule } = match;
   const found = { matched: true as const, route: rule.routeId, rule: rule.ruleIndex };
