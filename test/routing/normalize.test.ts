@@ -81,7 +81,7 @@ describe("normalizePath", () => {
     ["/\ud800", "lone surrogate"],
     // Invalid UTF-8: overlong forms of "." and "/" (read as those by lenient decoders), stray and
     // missing continuation bytes, encoded surrogates, code points above U+10FFFF.
-    ["/a/%c0%ae%c0%ae/b", 'invalid UTF-8 ("%c0%ae')],
+    ["/a/%c0%ae%c0%ae/b", 'invalid UTF-8 ("%c0%ae'],
     ["/a%C0%AFb", "invalid UTF-8"],
     ["/a/%E0%80%AE", "invalid UTF-8"],
     ["/a/%F0%80%80%AE", "invalid UTF-8"],
