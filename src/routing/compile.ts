@@ -18,7 +18,7 @@ import type {
 import { parseRouteHostname } from "./hostname.ts";
 import type { HostGroup, MatchCandidate, PathTrieNode, RouteLookup, ValueCondition } from "./lookup.ts";
 import { normalizePath } from "./normalize.ts";
-import { enabledReadings } from "./origin-readings.ts";
+import { ALL_READINGS, enabledReadings } from "./origin-readings.ts";
 import { compilePathAmbiguity, protectionKey } from "./path-ambiguity.ts";
 import { comparePrecedence, PathKind, type PrecedenceKey } from "./precedence.ts";
 import { compileAnchoredRegex, literalPathSegments } from "./regex.ts";
@@ -189,12 +189,16 @@ function readingsByCluster(table: RouteTable): Map<string, number> {
   return readings;
 }
 
-/** The readings of every origin the rule sends requests to: its backends and its mirrors. */
+/**
+ * The readings of every origin the rule sends requests to: its backends and its mirrors. A name the
+ * table lacks (validation refuses that; the request will be answered 500) gets every reading.
+ */
 function ruleReadings(rule: Rule, readings: ReadonlyMap<string, number>): number {
   let mask = 0;
-  for (const ref of rule.backendRefs ?? NONE) mask |= readings.get(ref.name) ?? 0;
+  for (const ref of rule.backendRefs ?? NONE) mask |= readings.get(ref.name) ?? ALL_READINGS;
   for (const filter of rule.filters ?? NONE) {
-    if (filter.type === "RequestMirror") mask |= readings.get(filter.requestMirror.backendRef.name) ?? 0;
+    if (filter.type === "RequestMirror")
+      mask |= readings.get(filter.requestMirror.backendRef.name) ?? ALL_READINGS;
   }
   return mask;
 }

@@ -75,8 +75,10 @@ function segmentsOf(path: string): string[] {
   return out;
 }
 
+// An alternation, not one character class: a class holding combining marks (U+034F, variation
+// selectors) reads as characters joined to their neighbours.
 const INVISIBLE =
-  /[\t\r\n\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]/g;
+  /\t|\r|\n|\u00AD|\u034F|\u061C|\u115F|\u1160|\u17B4|\u17B5|[\u180B-\u180F]|[\u200B-\u200F]|[\u202A-\u202E]|[\u2060-\u206F]|\u3164|[\uFE00-\uFE0F]|\uFEFF|\uFFA0/g;
 
 /** The path as the profile's framework resolves it, and whether it compares without case. */
 export function resolvePath(profile: PathProfile, rawPath: string): { segments: string[]; noCase: boolean } {
