@@ -59,8 +59,18 @@ function semicolonParameters(path: string, slashes: boolean) {
  * table with its Exact and PathPrefix values folded the same way (`path-ambiguity.ts`).
  */
 function caseInsensitive(path: string) {
-  if (!/[A-Z]/.test(path.replace(/%[0-9A-F]{2}/g, ""))) return undefined;
+  if (!hasUpperCaseLetter(path)) return undefined;
   return path.replace(/%[0-9A-F]{2}|[A-Z]+/g, (part) => (part[0] === "%" ? part : part.toLowerCase()));
+}
+
+/** An ASCII upper-case letter outside the hex digits of a percent-encoding; no allocation. */
+function hasUpperCaseLetter(path: string): boolean {
+  for (let i = 0; i < path.length; i++) {
+    const code = path.charCodeAt(i);
+    if (code === 0x25) i += 2;
+    else if (code >= 0x41 && code <= 0x5a) return true;
+  }
+  return false;
 }
 
 /** IIS (Windows file names) drops trailing dots and spaces from a segment: `/private./`, `/private%20/`. */

@@ -137,6 +137,24 @@ routes:
     expect(await backendFor("Get")).toBe("rest");
   });
 
+  it("refuses, as the Worker does, a path an origin would read as a differently protected rule's", async () => {
+    const example = (url: string) => runGatehouse(["explain", "examples/routes.yaml", `GET ${url}`]);
+    expect(JSON.parse((await example("http://api.localhost:8787/PRIVATE/x")).stdout)).toEqual({
+      matched: false,
+      status: 400,
+      reason:
+        'origins that read paths with "caseInsensitive" would read this path as /private/x, which a differently protected rule serves',
+    });
+    expect(JSON.parse((await example("http://api.localhost:8787/private;x/y")).stdout)).toMatchObject({
+      status: 400,
+      reason: expect.stringContaining('"semicolonParameters"'),
+    });
+    expect(JSON.parse((await example("http://api.localhost:8787/Echo/x")).stdout)).toMatchObject({
+      matched: true,
+      route: "fallback",
+    });
+  });
+
   it("matches the path the origin would receive: dot segments resolved first", async () => {
     expect(JSON.parse((await explain("GET https://api.example.com/orders/../foo/x")).stdout)).toMatchObject({
       rule: 0,
