@@ -111,21 +111,24 @@ function groupProtections(
     if (seen === undefined) protections.set(group, key);
     else if (seen !== key) protections.set(group, MIXED);
   };
-  for (const rule of rules) {
-    const hostnames = table.routes[rule.routeIndex]!.hostnames;
-    if (!hostnames?.length) {
-      note(lookup.catchAll, rule.protection);
-      continue;
-    }
-    for (const hostname of hostnames) {
+  // `rules` is in table order, so each route's rules are one run: its hostnames are parsed once.
+  for (let start = 0; start < rules.length; ) {
+    const routeIndex = rules[start]!.routeIndex;
+    let end = start;
+    while (end < rules.length && rules[end]!.routeIndex === routeIndex) end++;
+    const groups: (HostGroup | undefined)[] = [];
+    const hostnames = table.routes[routeIndex]!.hostnames;
+    if (!hostnames?.length) groups.push(lookup.catchAll);
+    for (const hostname of hostnames ?? []) {
       const parsed = parseRouteHostname(hostname);
-      note(
+      groups.push(
         parsed.kind === "exact"
           ? lookup.exactHosts.get(parsed.host)
           : lookup.wildcardSuffixes.get(parsed.suffix),
-        rule.protection,
       );
     }
+    for (let r = start; r < end; r++) for (const group of groups) note(group, rules[r]!.protection);
+    start = end;
   }
   return protections;
 }
