@@ -193,19 +193,17 @@ export function findAmbiguity(
   }
   for (const reading of originReadings(input.path, rule.pathReadings, plan.allowEncodedSlashes)) {
     if (reading.path === UNREADABLE) return { reading: reading.name, path: undefined, rule: undefined };
-    const found =
-      (reading.bits & CASE_INSENSITIVE_BIT) !== 0 && folded !== undefined
-        ? landsElsewhere(folded, input, reading.path, rule, reading.name)
-        : (landsElsewhere(compiled, input, reading.path, rule, reading.name) ??
-          (folded === undefined
-            ? undefined
-            : landsElsewhere(
-                folded,
-                input,
-                foldCase(reading.path),
-                rule,
-                `${reading.name}+caseInsensitive`,
-              )));
+    let found: Ambiguity | undefined;
+    if (folded === undefined) {
+      found = landsElsewhere(compiled, input, reading.path, rule, reading.name);
+    } else if ((reading.bits & CASE_INSENSITIVE_BIT) !== 0) {
+      // Already folded: compared with the folded values.
+      found = landsElsewhere(folded, input, reading.path, rule, reading.name);
+    } else {
+      found =
+        landsElsewhere(compiled, input, reading.path, rule, reading.name) ??
+        landsElsewhere(folded, input, foldCase(reading.path), rule, `${reading.name}+caseInsensitive`);
+    }
     if (found !== undefined) return found;
   }
   return undefined;
