@@ -44,3 +44,15 @@ export const JWS_ALGORITHMS = [
   "EdDSA",
   "Ed25519",
 ] as const;
+
+/**
+ * The origin path readings a table can relax by name (docs/routing.md, "Origin readings"); the routing
+ * core's `origin-readings.ts` implements them in this order.
+ */
+export const PATH_READING_NAMES = [
+  "semicolonParameters",
+  "caseInsensitive",
+  "trailingDotsAndSpaces",
+  "invisibleCharacters",
+  "doubleDecoding",
+] as const;
