@@ -154,7 +154,14 @@ export function translateIngresses(ctx: IngressContext): {
       routes.push({ route, object: ref, sources });
     }
     if (byHost.size === 0 && !defaultBackend) {
-      report.error(ref, ["spec"], "has no rules with paths and no defaultBackend: nothing to route");
+      const written = list<IngressRule>(ingress.spec?.rules).some((r) => list(r.http?.paths).length > 0);
+      report.error(
+        ref,
+        ["spec"],
+        written
+          ? "none of its paths could be translated: nothing to route"
+          : "has no rules with paths and no defaultBackend: nothing to route",
+      );
       accepted.set(statusKey(ref), { ok: false, reason: "nothing to route" });
     } else {
       accepted.set(statusKey(ref), { ok: true, reason: "translated by Gatehouse" });

@@ -17,6 +17,7 @@ import {
   type KubeObject,
   type ObjectRef,
   type ParentReference,
+  ROUTING_KINDS,
   refOf,
 } from "./objects.ts";
 import { PolicyIndex } from "./policy.ts";
@@ -163,7 +164,7 @@ export function translate(objects: readonly KubeObject[], options: TranslateOpti
   const table = admit([...gatewayApi.routes, ...ingresses.routes], backends, policies, report);
   return {
     table,
-    problems: report.problems,
+    problems: inObjectOrder(report.problems),
     status: { ...gatewayApi.status(), ingresses: ingresses.status() },
   };
 }
@@ -233,14 +234,26 @@ function admit(
         );
   }
   const clusters = Object.fromEntries([...used].sort().map((name) => [name, backends.clusters.get(name)!]));
-  const table: RouteTableInput = { version: 1, routes: [] };
-  if (Object.keys(providers).length > 0) table.providers = providers as RouteTableInput["providers"];
-  if (Object.keys(clusters).length > 0) table.clusters = clusters;
-  table.routes = admitted.map((r) => inWritingOrder(r.route));
-  return table;
+  return {
+    version: 1,
+    ...(Object.keys(providers).length > 0 ? { providers: providers as RouteTableInput["providers"] } : {}),
+    ...(Object.keys(clusters).length > 0 ? { clusters } : {}),
+    routes: admitted.map((r) => inWritingOrder(r.route)),
+  };
 }
 
-/** A route's fields in the order an operator writes them (id, hostnames, tls, …, rules). */
+const RULE_ORDER = [
+  "name",
+  "matches",
+  "filters",
+  "backendRefs",
+  "auth",
+  "timeouts",
+  "retry",
+  "sessionPersistence",
+];
+
+/** A route's fields in the order an operator writes them (id, hostnames, tls, …, rules; a rule's likewise). */
 function inWritingOrder(route: SourcedRoute["route"]): SourcedRoute["route"] {
   const { id, hostnames, tls, trustRequestId, rules, ...rest } = route;
   return {
@@ -249,8 +262,28 @@ function inWritingOrder(route: SourcedRoute["route"]): SourcedRoute["route"] {
     ...(tls !== undefined ? { tls } : {}),
     ...(trustRequestId !== undefined ? { trustRequestId } : {}),
     ...rest,
-    rules,
+    rules: rules.map((rule) => {
+      const ordered: Record<string, unknown> = {};
+      for (const key of RULE_ORDER)
+        if (rule[key as keyof typeof rule] !== undefined) ordered[key] = rule[key as keyof typeof rule];
+      for (const [key, value] of Object.entries(rule)) if (!(key in ordered)) ordered[key] = value;
+      return ordered as typeof rule;
+    }),
   };
+}
+
+/** Problems grouped by object (kinds in ROUTING_KINDS order, then namespace, name), each object's in the order found. */
+function inObjectOrder(problems: readonly ImportProblem[]): ImportProblem[] {
+  const rank = (kind: string) => {
+    const at = (ROUTING_KINDS as readonly string[]).indexOf(kind);
+    return at === -1 ? ROUTING_KINDS.length : at;
+  };
+  return [...problems].sort(
+    (a, b) =>
+      rank(a.object.kind) - rank(b.object.kind) ||
+      a.object.namespace.localeCompare(b.object.namespace) ||
+      a.object.name.localeCompare(b.object.name),
+  );
 }
 
 function pick<T>(record: Record<string, T>, names: ReadonlySet<string>): Record<string, T> {
