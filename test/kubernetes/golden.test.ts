@@ -6,28 +6,13 @@
  *
  *   UPDATE_GOLDEN=1 npx vitest run test/kubernetes/golden.test.ts   rewrites the expected files
  */
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.ts";
 import { parseRouteTableText } from "../../src/config/parse.ts";
 import { validateRouteTable } from "../../src/config/validate.ts";
-
-export const FIXTURES = join(import.meta.dirname, "..", "fixtures", "k8s");
-export const GOLDEN_CASES = readdirSync(FIXTURES)
-  .filter((f) => f.endsWith(".yaml") && !f.endsWith(".expected.yaml"))
-  .map((f) => f.slice(0, -".yaml".length))
-  .sort();
-
-export async function runImport(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(["import", ...args], {
-    stdout: (text) => void (stdout += text),
-    stderr: (text) => void (stderr += text),
-  });
-  return { code, stdout, stderr };
-}
+import { FIXTURES, GOLDEN_CASES, runImport } from "./fixtures.ts";
 
 describe("golden translations (test/fixtures/k8s)", () => {
   it("has the cases the issue asks for", () => {
@@ -50,17 +35,11 @@ describe("golden translations (test/fixtures/k8s)", () => {
     expect(validateRouteTable(parseRouteTableText(run.stdout)).ok).toBe(true);
   });
 
-  it("is the same table whatever order the objects come in", async () => {
+  it("is the same table whatever order the objects come in (read from stdin)", async () => {
     const text = readFileSync(join(FIXTURES, "gateway-api.yaml"), "utf8");
-    const documents = text.split(/^---$/m);
-    const reversed = [...documents].reverse().join("\n---\n");
-    let stdout = "";
-    const code = await main(["import", "-"], {
-      stdout: (t) => void (stdout += t),
-      stderr: () => {},
-      stdin: (await import("node:stream")).Readable.from([reversed]),
-    });
-    expect(code).toBe(0);
-    expect(stdout).toBe(readFileSync(join(FIXTURES, "gateway-api.expected.yaml"), "utf8"));
+    const reversed = text.split(/^---$/m).reverse().join("\n---\n");
+    const run = await runImport(["-"], Readable.from([reversed]));
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(readFileSync(join(FIXTURES, "gateway-api.expected.yaml"), "utf8"));
   });
 });
