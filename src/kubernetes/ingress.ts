@@ -184,7 +184,8 @@ export function translateIngresses(ctx: IngressContext): {
       taken.map(({ ingress, ref }) => {
         const refused = routes.filter((r) => r.object === ref && r.refused).flatMap((r) => r.refused ?? []);
         const outcome = accepted.get(statusKey(ref)) ?? { ok: false, reason: "not translated" };
-        const allRefused = outcome.ok && routes.filter((r) => r.object === ref).every((r) => r.refused);
+        const own = routes.filter((r) => r.object === ref);
+        const allRefused = outcome.ok && own.length > 0 && own.every((r) => r.refused);
         const g = ingress.metadata?.generation;
         return {
           object: ref,
