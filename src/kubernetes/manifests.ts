@@ -56,6 +56,7 @@ export function parseManifests(text: string, source: string): ManifestSet {
       });
       return;
     }
+    if (data === null || data === undefined) return; // an empty document ("---" twice)
     collect(data, where, set, undefined);
   });
   return set;
