@@ -304,3 +304,45 @@ describe("the same input gives the same table", () => {
     );
   });
 });
+
+describe("policy values the table refuses", () => {
+  it("are reported on the policy field, and what depends on them is left out", () => {
+    const objects = [
+      gateway,
+      service("shop", "web"),
+      route("web", [{ backendRefs: [{ name: "web", port: 80 }] }]),
+      {
+        kind: "GatehousePolicy",
+        metadata: { namespace: "shop", name: "backend" },
+        spec: { targetRefs: [{ group: "", kind: "Service", name: "web" }], transport: { type: "vpc" } },
+      } as KubeObject,
+      {
+        kind: "GatehousePolicy",
+        metadata: { namespace: "shop", name: "auth" },
+        spec: {
+          targetRefs: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: "web" }],
+          providers: {
+            "bad.one": { issuer: "https://a.example.com/", algorithms: ["none"], secret: { binding: "S" } },
+          },
+        },
+      } as KubeObject,
+    ];
+    const translation = translate(objects);
+    const problems = translation.problems.map(formatImportProblem);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^GatehousePolicy shop\/backend: spec\.transport\.binding: .*\(routes to it are left out\)$/,
+        ),
+        expect.stringMatching(
+          /^GatehousePolicy shop\/auth: spec\.providers\["bad\.one"\]\.algorithms\[0\]: .*\(the provider is left out\)$/,
+        ),
+        expect.stringMatching(
+          /^HTTPRoute shop\/web: spec\.rules\[0\]\.backendRefs\[0\]\.name: no cluster "shop\.web\.80" \(the route is left out of the table\)$/,
+        ),
+      ]),
+    );
+    expect(translation.table.routes).toEqual([]);
+    expect(validateRouteTable(translation.table).ok).toBe(true);
+  });
+});
