@@ -135,6 +135,14 @@ export function translateIngresses(ctx: IngressContext): {
             object: ref,
             field: formatPath(plan.field),
           });
+          // What annotations set is reported on the annotations.
+          for (const field of ["sessionPersistence", "timeouts"] as const)
+            if (rule[field])
+              sources.push({
+                prefix: formatPath(["rules", rules.length, field]),
+                object: ref,
+                field: "metadata.annotations",
+              });
           rules.push(rule);
         }
       }

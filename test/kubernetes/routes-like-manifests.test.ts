@@ -89,6 +89,35 @@ const CASES: Record<string, Case[]> = {
     ],
     ["DELETE https://api.example.com/v1/users", {}, { route: "shop/catch-all" }],
   ],
+  "ingress-annotations": [
+    // canary-by-header-value: only that value goes to the canary; anything else stays on the main.
+    [
+      "GET http://app.example.com/",
+      { "x-version": "v2" },
+      { route: "beta/app", rule: 0, backend: "beta.app-v2.80" },
+    ],
+    ["GET http://app.example.com/", { "x-version": "always" }, { route: "beta/app", backend: "beta.app.80" }],
+    // canary-by-header-pattern on /beta: a regular expression over the whole value.
+    [
+      "GET http://app.example.com/beta/x",
+      { "x-version": "v3.1" },
+      { route: "beta/app", backend: "beta.app-v3.80" },
+    ],
+    [
+      "GET http://app.example.com/beta/x",
+      { "x-version": "v31" },
+      { route: "beta/app", backend: "beta.app.80" },
+    ],
+    ["GET http://app.example.com/beta/x", {}, { route: "beta/app", backend: "beta.app.80" }],
+    // temporal-redirect: 302 to the URL.
+    [
+      "GET http://away.example.com/a",
+      {},
+      { route: "beta/away", redirect: { status: 302, location: "https://status.example.com/maintenance" } },
+    ],
+    // auth-url cannot be enforced: the Ingress is left out.
+    ["GET http://private.example.com/", {}, { matched: false, status: 404 }],
+  ],
   "ingress-nginx": [
     // TLS host, ssl-redirect on by default: plain HTTP is redirected with 308.
     [
