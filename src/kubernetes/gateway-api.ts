@@ -114,7 +114,10 @@ export function translateGatewayApi(ctx: GatewayApiContext): GatewayApiResult {
       "rules",
       "useDefaultGateways",
     ]);
-    const parents = list<ParentReference>(spec.parentRefs)
+    const parentRefs = list<ParentReference>(spec.parentRefs);
+    if (parentRefs.length === 0 && ctx.controllerName === undefined && ctx.className === undefined)
+      report.error(ref, ["spec", "parentRefs"], "missing: the route attaches to no Gateway");
+    const parents = parentRefs
       .map((parentRef, i) => attach(ctx, gateways, route, ref, parentRef, i))
       .filter((p): p is ParentOutcome => p !== undefined);
     if (parents.length === 0) continue;
@@ -438,7 +441,7 @@ function buildRoute(
   const sources: FieldSource[] = [{ prefix: "", object: ref, field: "spec" }];
   const unresolved: Unresolved[] = [];
   const rules = list<HTTPRouteRule>(route.spec?.rules).map((rule, i) =>
-    buildRule(ctx, route, ref, rule, i, parents, sources, unresolved),
+    buildRule(ctx, ref, rule, i, parents, sources, unresolved),
   );
 
   // Hostnames: the union of the intersections with every listener attached to.
@@ -483,9 +486,7 @@ function gatewayPolicy(
   ctx: GatewayApiContext,
   parents: readonly ParentOutcome[],
   field: "tls" | "trustRequestId" | "auth",
-  ruleName?: string,
 ) {
-  void ruleName;
   for (const parent of parents) {
     for (const listener of parent.listeners) {
       const found = ctx.policies.lookup(
@@ -503,7 +504,6 @@ function gatewayPolicy(
 
 function buildRule(
   ctx: GatewayApiContext,
-  route: HTTPRoute,
   ref: ObjectRef,
   rule: HTTPRouteRule,
   i: number,
@@ -537,7 +537,7 @@ function buildRule(
   let brokenFilter = false;
   list<HTTPRouteFilter>(rule.filters).forEach((filter, f) => {
     const at = [...path, "filters", f];
-    const translated = translateFilter(ctx, route, ref, filter, at, unresolved);
+    const translated = translateFilter(ctx, ref, filter, at, unresolved);
     if (translated === "broken") {
       brokenFilter = true;
       return;
@@ -630,7 +630,6 @@ const FILTER_KEY: Record<string, keyof HTTPRouteFilter> = {
 /** One filter: the table's object, `undefined` (left out, reported) or `"broken"` (the rule answers 500). */
 function translateFilter(
   ctx: GatewayApiContext,
-  route: HTTPRoute,
   ref: ObjectRef,
   filter: HTTPRouteFilter,
   at: (string | number)[],
@@ -688,7 +687,6 @@ function translateFilter(
     const denominator = fraction.denominator ?? 100;
     percent = denominator > 0 ? (fraction.numerator / denominator) * 100 : 0;
   }
-  void route;
   return {
     type,
     requestMirror: {
