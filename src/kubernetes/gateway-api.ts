@@ -108,12 +108,7 @@ export function translateGatewayApi(ctx: GatewayApiContext): GatewayApiResult {
   for (const route of inventory.httpRoutes) {
     const ref = refOf(route);
     const spec = isRecord(route.spec) ? route.spec : {};
-    reportUnknownFields(report, ref, ["spec"], spec, [
-      "parentRefs",
-      "hostnames",
-      "rules",
-      "useDefaultGateways",
-    ]);
+    reportUnknownFields(report, ref, ["spec"], spec, ["parentRefs", "hostnames", "rules"]);
     const parentRefs = list<ParentReference>(spec.parentRefs);
     if (parentRefs.length === 0 && ctx.controllerName === undefined && ctx.className === undefined)
       report.error(ref, ["spec", "parentRefs"], "missing: the route attaches to no Gateway");
@@ -130,7 +125,6 @@ export function translateGatewayApi(ctx: GatewayApiContext): GatewayApiResult {
     };
     routeOutcomes.push(outcome);
     if (accepted.length === 0) continue;
-    for (const parent of accepted) for (const listener of parent.listeners) listener.attachedRoutes++;
     const built = buildRoute(ctx, route, ref, accepted);
     outcome.resolved = built.resolved;
     outcome.sourced = built.sourced;
@@ -139,7 +133,22 @@ export function translateGatewayApi(ctx: GatewayApiContext): GatewayApiResult {
 
   return {
     routes,
-    status: () => ({
+    status: () => {
+      // A listener's attachedRoutes: the routes accepted there that validation kept in the table.
+      for (const plan of gateways.values())
+        for (const listener of plan.listeners) listener.attachedRoutes = 0;
+      for (const { parents, sourced } of routeOutcomes) {
+        if (!sourced || sourced.refused) continue;
+        for (const parent of parents)
+          if (parent.accepted.status === "True")
+            for (const listener of parent.listeners) listener.attachedRoutes++;
+      }
+      return statusOf();
+    },
+  };
+
+  function statusOf() {
+    return {
       httpRoutes: routeOutcomes.map(({ route, ref, parents, resolved, sourced }) => ({
         object: ref,
         ...generation(route),
@@ -178,8 +187,8 @@ export function translateGatewayApi(ctx: GatewayApiContext): GatewayApiResult {
         ...generation(c),
         conditions: [condition("Accepted", true, "Accepted", "handled by Gatehouse", c)],
       })),
-    }),
-  };
+    };
+  }
 }
 
 function generation(object: { metadata?: { generation?: number } }): { generation?: number } {

@@ -346,3 +346,15 @@ describe("policy values the table refuses", () => {
     expect(validateRouteTable(translation.table).ok).toBe(true);
   });
 });
+
+describe("attachedRoutes", () => {
+  it("counts only the routes that made it into the table", () => {
+    const translation = translate([
+      gateway,
+      service("shop", "web"),
+      route("good", [{ backendRefs: [{ name: "web", port: 80 }] }]),
+      route("bad", [{ matches: [{ path: { type: "RegularExpression", value: "(a+)+" } }] }]),
+    ]);
+    expect(translation.status.gateways[0]!.listeners[0]!.attachedRoutes).toBe(1);
+  });
+});
