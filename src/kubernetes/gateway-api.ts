@@ -463,13 +463,23 @@ function buildRoute(
       else if (served !== "none" && hostnames) hostnames.push(...served);
     }
   }
-  sources.push({ prefix: "hostnames", object: ref, field: "spec.hostnames" });
 
   const table: SourcedRoute["route"] = {
     id: `${ref.namespace}/${ref.name}`,
     rules: rules.length > 0 ? rules : [{}],
   };
-  if (hostnames) table.hostnames = [...new Set(hostnames)].sort();
+  if (hostnames) {
+    table.hostnames = [...new Set(hostnames)].sort();
+    // Each served name came from the route's hostnames or, where the route had none, a listener's.
+    table.hostnames.forEach((hostname, k) => {
+      const j = routeHostnames.indexOf(hostname);
+      sources.push({
+        prefix: formatPath(["hostnames", k]),
+        object: j >= 0 ? ref : parents[0]!.gateway.ref,
+        field: j >= 0 ? formatPath(["spec", "hostnames", j]) : "spec.listeners (hostname)",
+      });
+    });
+  }
   // Route-level policy: the route's own, else its Gateway's (listener section first).
   for (const field of ["tls", "trustRequestId"] as const) {
     const attached =
