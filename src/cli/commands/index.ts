@@ -6,6 +6,7 @@
 import type { Command } from "../command.ts";
 import { diffCommand } from "./diff.ts";
 import { explainCommand } from "./explain.ts";
+import { importCommand } from "./import.ts";
 import { pushCommand } from "./push.ts";
 import { rollbackCommand } from "./rollback.ts";
 import { validateCommand } from "./validate.ts";
@@ -18,4 +19,5 @@ export const COMMANDS: readonly Command[] = [
   versionsCommand,
   rollbackCommand,
   diffCommand,
+  importCommand,
 ];
