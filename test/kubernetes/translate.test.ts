@@ -140,7 +140,7 @@ describe("one bad object does not sink the table", () => {
       route("good", [{ backendRefs: [{ name: "web", port: 80 }] }], { hostnames: ["good.example.com"] }),
       route("bad", [
         {
-          matches: [{ path: { type: "RegularExpression", value: "(a+)+" } }],
+          matches: [{ path: { type: "RegularExpression", value: "/(a)\\1" } }],
           backendRefs: [{ name: "web", port: 80 }],
         },
       ]),
@@ -353,7 +353,7 @@ describe("attachedRoutes", () => {
       gateway,
       service("shop", "web"),
       route("good", [{ backendRefs: [{ name: "web", port: 80 }] }]),
-      route("bad", [{ matches: [{ path: { type: "RegularExpression", value: "(a+)+" } }] }]),
+      route("bad", [{ matches: [{ path: { type: "RegularExpression", value: "/(a)\\1" } }] }]),
     ]);
     expect(translation.status.gateways[0]!.listeners[0]!.attachedRoutes).toBe(1);
   });
