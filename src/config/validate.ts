@@ -8,6 +8,7 @@
  * that answers 500 by construction).
  */
 import { checkClusters } from "./cluster-checks.ts";
+import { checkUnsentHostnames } from "./host-checks.ts";
 import { type Problem, ProblemReport } from "./problems.ts";
 import { checkProviders } from "./provider-checks.ts";
 import { checkNamesAndReferences } from "./references.ts";
@@ -31,6 +32,7 @@ const CHECKS: readonly ((view: TableView, report: ProblemReport) => void)[] = [
   checkNamesAndReferences,
   checkRoutes,
   checkShadowedRules,
+  checkUnsentHostnames,
 ];
 
 /** Shapes, references and meaning, every problem at once. Never throws. */
