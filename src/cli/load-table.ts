@@ -63,7 +63,7 @@ export async function loadRouteTableFile(path: string, options: LoadOptions = {}
   }
   const result = validateRouteTable(data);
   if (!result.ok) {
-    const problems = locateTopLevel(path, text, result.problems);
+    const problems = locateTopLevel(text, result.problems);
     throw new CliInputError(
       [...problems.map((p) => formatLocated(path, p)), ...result.warnings.map(formatWarning)],
       { problems, warnings: result.warnings },
@@ -102,7 +102,7 @@ function looksBinary(bytes: Buffer): boolean {
  * Problems with the table as a whole (it is not a mapping, it has an unknown top-level field) have no
  * field path to point at: they get the line and column in the file instead.
  */
-function locateTopLevel(path: string, text: string, problems: readonly Problem[]): LocatedProblem[] {
+function locateTopLevel(text: string, problems: readonly Problem[]): LocatedProblem[] {
   if (problems.every((p) => p.path !== "")) return [...problems];
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter });
