@@ -10,6 +10,8 @@
  * Not simulated: auth is described, not checked (no token is verified), and health and session affinity
  * need traffic.
  */
+
+import { UNSENT_HOST_REASON } from "../config/host-checks.ts";
 import type { Auth, Cluster, Endpoint, Filter, RouteTable, TlsPolicy } from "../config/schema.ts";
 import {
   type CompiledRouteTable,
@@ -324,8 +326,7 @@ function overTransport(
         origin: target.origin,
         host: target.host,
         transport: { type: "access" },
-        dropped:
-          "an access transport sends the Access hostname, which the tunnel routes on; set the origin's Host with cloudflared's httpHostHeader",
+        dropped: UNSENT_HOST_REASON.access,
       };
     }
     default: {
@@ -340,8 +341,7 @@ function overTransport(
         origin: endpoint.origin,
         host: endpoint.host,
         transport: { type: "direct" },
-        dropped:
-          "a direct transport sends the endpoint URL's host (a Worker's fetch takes Host from the URL); put the host in the endpoint URL or use a vpc transport",
+        dropped: UNSENT_HOST_REASON.direct,
       };
     }
   }

@@ -9,7 +9,8 @@ import type { FieldPath, ProblemReport } from "./problems.ts";
 import type { Cluster } from "./schema.ts";
 import type { Salvaged, TableView } from "./table-view.ts";
 
-const WHY: Record<"direct" | "access", string> = {
+/** Why a transport does not send a Host of the table's choosing: shared with `gatehouse explain`. */
+export const UNSENT_HOST_REASON: Record<"direct" | "access", string> = {
   direct:
     "a direct transport sends the endpoint URL's host (a Worker's fetch takes Host from the URL); put the host in the endpoint URL, or use a vpc transport",
   access:
@@ -20,7 +21,7 @@ export function checkUnsentHostnames(view: TableView, report: ProblemReport): vo
   for (const [name, cluster] of view.clusters) {
     const type = hostDroppingTransport(cluster);
     if (type && cluster?.hostname !== undefined) {
-      report.warn(["clusters", name, "hostname"], `is never sent: ${WHY[type]}`);
+      report.warn(["clusters", name, "hostname"], `is never sent: ${UNSENT_HOST_REASON[type]}`);
     }
   }
   for (const route of view.routes) {
@@ -33,7 +34,7 @@ export function checkUnsentHostnames(view: TableView, report: ProblemReport): vo
       rule?.filters?.forEach((filter, f) => {
         if (filter?.type !== "URLRewrite" || filter.urlRewrite?.hostname === undefined) return;
         const at: FieldPath = ["routes", route.index, "rules", r, "filters", f, "urlRewrite", "hostname"];
-        report.warn(at, `is never sent: every backend of the rule is ${first}: ${WHY[first]}`);
+        report.warn(at, `is never sent: every backend of the rule is ${first}: ${UNSENT_HOST_REASON[first]}`);
       });
     });
   }
