@@ -106,6 +106,9 @@ function startWrangler(): ChildProcess {
     `${name}:${value}`,
   ]);
   const args = [wranglerBin, "dev", "--local", "--ip", "127.0.0.1", "--port", String(PORT), ...vars];
+  // The requests keep the host they were sent to (api.localhost), even once wrangler.toml lists the
+  // production routes, which wrangler dev would otherwise take as every local request's origin.
+  args.push("--infer-origin-from-routes=false");
   args.push("--show-interactive-dev-session=false", ...WRANGLER_ARGS);
   // Its own process group (detached), so that shutdown can stop wrangler and workerd together; stdin is
   // not shared, so Ctrl-C reaches this process only, and it decides the order of things.
