@@ -140,6 +140,27 @@ describe("gatehouse validate", () => {
     );
   });
 
+  it("says on stderr what it is doing before validating a large table", async () => {
+    const routes = Array.from(
+      { length: 2000 },
+      (_, i) => `  - { id: r${i}, hostnames: [h${i}.example.com], rules: [{ backendRefs: [{ name: c }] }] }`,
+    );
+    const path = await file(
+      "large.yaml",
+      [
+        "version: 1",
+        "clusters: { c: { endpoints: [{ url: http://127.0.0.1:9001 }] } }",
+        "routes:",
+        ...routes,
+        "",
+      ].join("\n"),
+    );
+    const run = await runGatehouse(["validate", path], { timeout: 60_000 });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe(`gatehouse validate: validating 2000 routes in ${path}…\n`);
+    expect(run.stdout).toMatch(/valid \(2000 routes/);
+  }, 60_000);
+
   it("reports a binary file as such", async () => {
     const gzip = join(dir, "routes.yaml.gz");
     await writeFile(
