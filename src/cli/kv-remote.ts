@@ -34,8 +34,10 @@ function runWrangler(args: string[], accountId: string | undefined): Promise<Run
       stdio: ["ignore", "pipe", "pipe"],
       env: {
         ...process.env,
-        // No telemetry round-trips from a CLI that only wants a key, and messages without colour codes.
+        // No telemetry round-trips from a CLI that only wants a key, no fetch of a real `request.cf`
+        // (it fails with a stack trace offline), and messages without colour codes.
         WRANGLER_SEND_METRICS: "false",
+        CLOUDFLARE_CF_FETCH_ENABLED: "false",
         FORCE_COLOR: "0",
         ...(accountId ? { CLOUDFLARE_ACCOUNT_ID: accountId } : {}),
       },

@@ -3,7 +3,7 @@
  * errors into exit codes: 0 ok, 1 invalid input, 2 usage. Results go to stdout, problems to stderr.
  */
 import { readFileSync } from "node:fs";
-import { closest } from "../config/zod-problems.ts";
+import { closest } from "../config/suggest.ts";
 import {
   CliInputError,
   CliOperationError,

@@ -4,8 +4,8 @@
  * provider's.
  */
 import { type FieldPath, type ProblemReport, quote } from "./problems.ts";
+import { closest } from "./suggest.ts";
 import type { TableView } from "./table-view.ts";
-import { closest } from "./zod-problems.ts";
 
 export function checkNamesAndReferences(view: TableView, report: ProblemReport): void {
   const firstRouteWithId = new Map<string, number>();
