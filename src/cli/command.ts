@@ -16,6 +16,8 @@ export interface CommandIO {
   stderr(text: string): void;
   /** Where `-` reads from (batch input); process stdin when absent. */
   stdin?: NodeJS.ReadableStream;
+  /** A person is watching stderr (a terminal): progress worth showing there, not in a CI log. */
+  interactive?: boolean;
 }
 
 export interface Command {
@@ -73,4 +75,5 @@ export function progress(io: CommandIO, command: string, text: string): void {
 export const processIO: CommandIO = {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
+  interactive: process.stderr.isTTY === true,
 };

@@ -56,6 +56,9 @@ export async function withKv(
       if (target.remote) {
         // Every key is a wrangler run and a round trip to the API: seconds, not milliseconds.
         progress(io, name, "working on the remote namespace through wrangler (a few seconds)…");
+      } else if (io.interactive) {
+        // Local state means starting workerd: about a second, worth a line in a terminal only.
+        progress(io, name, "opening the local state…");
       }
       const kv = await openKvTarget(target);
       opened.push(kv);

@@ -2,8 +2,10 @@
  * What every command shares (src/cli/main.ts): `--help` describing each flag of its synopsis, and
  * `--json` giving one JSON document on stdout whether the command succeeds or fails.
  */
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COMMANDS } from "../../src/cli/commands/index.ts";
+import { main } from "../../src/cli/main.ts";
 import { tableFor } from "../store/tables.ts";
 import { gatehouse, type Workspace, workspace } from "./store-cli.ts";
 
@@ -57,5 +59,31 @@ describe("--json", () => {
     });
     expect(runs.usage.code).toBe(2);
     expect(json.usage).toEqual({ error: { kind: "usage", message: "expected at most one VERSION" } });
+  }, 120_000);
+});
+
+describe("progress", () => {
+  it("on stderr, before each slow step; local state only when a person is watching", async () => {
+    const routes = Array.from({ length: 2000 }, (_, i) => ({
+      id: `r${i}`,
+      hostnames: [`h${i}.example.com`],
+      rules: [{ backendRefs: [{ name: "c" }] }],
+    }));
+    const file = await ws.file("large.yaml", {
+      version: 1,
+      clusters: { c: { endpoints: [{ url: "http://127.0.0.1:9001" }] } },
+      routes,
+    });
+    let err = "";
+    let out = "";
+    const io = { stdout: (t: string) => void (out += t), stderr: (t: string) => void (err += t) };
+    const args = ["push", file, "--persist-to", join(ws.dir, "large-state")];
+    expect(await main(args, { ...io, interactive: true })).toBe(0);
+    expect(err.split("\n").filter(Boolean)).toEqual([
+      `gatehouse push: validating 2000 routes in ${file}…`,
+      "gatehouse push: opening the local state…",
+      expect.stringMatching(/^gatehouse push: publishing 2000 routes to local state in .*…$/),
+    ]);
+    expect(out).toMatch(/^published /);
   }, 120_000);
 });

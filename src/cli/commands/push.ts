@@ -10,7 +10,7 @@ import { tableCounts } from "../../store/kv-layout.ts";
 import { publishTable } from "../../store/publish.ts";
 import { CliInputError, CliUsageError, type Command, EXIT_INVALID, EXIT_OK, progress } from "../command.ts";
 import { KV_TARGET_HELP, KV_TARGET_USAGE, publisherIdentity } from "../kv-target.ts";
-import { loadRouteTableFile, printWarnings } from "../load-table.ts";
+import { LARGE_TABLE_ROUTES, loadRouteTableFile, printWarnings } from "../load-table.ts";
 import { line, parseStoreArgs, plural, withKv } from "../store-command.ts";
 
 export const pushCommand: Command = {
@@ -51,6 +51,9 @@ Who published is recorded from GATEHOUSE_PUBLISHER, else git's user.name/user.em
 
     return withKv(this.name, io, async (open) => {
       const kv = await open(target);
+      if (loaded.table.routes.length >= LARGE_TABLE_ROUTES) {
+        progress(io, "push", `publishing ${loaded.table.routes.length} routes to ${kv.description}…`);
+      }
       const publishedBy = publisherIdentity();
       const message = typeof values.message === "string" ? values.message : undefined;
       const outcome = await publishTable(kv.store, loaded.table, {
