@@ -74,16 +74,22 @@ describe("progress", () => {
       clusters: { c: { endpoints: [{ url: "http://127.0.0.1:9001" }] } },
       routes,
     });
-    let err = "";
-    let out = "";
-    const io = { stdout: (t: string) => void (out += t), stderr: (t: string) => void (err += t) };
+    const written = { out: "", err: "" };
+    const io = {
+      stdout: (text: string) => {
+        written.out += text;
+      },
+      stderr: (text: string) => {
+        written.err += text;
+      },
+    };
     const args = ["push", file, "--persist-to", join(ws.dir, "large-state")];
     expect(await main(args, { ...io, interactive: true })).toBe(0);
-    expect(err.split("\n").filter(Boolean)).toEqual([
+    expect(written.err.split("\n").filter(Boolean)).toEqual([
       `gatehouse push: validating 2000 routes in ${file}…`,
       "gatehouse push: opening the local state…",
       expect.stringMatching(/^gatehouse push: publishing 2000 routes to local state in .*…$/),
     ]);
-    expect(out).toMatch(/^published /);
+    expect(written.out).toMatch(/^published /);
   }, 120_000);
 });
