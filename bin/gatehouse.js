@@ -1,8 +1,16 @@
 #!/usr/bin/env node
-// The CLI is TypeScript run in place through tsx, so `npx gatehouse` works right after `npm ci`
-// with no build step to remember.
-import { register } from "tsx/esm/api";
+// Installed from the package, the CLI is the build in dist/ (plain JavaScript, no TypeScript tooling
+// needed). In a checkout of the repository, where src/ is and tsx is installed, it runs the TypeScript
+// sources in place, so `npx gatehouse` works right after `npm ci` and is never a stale build.
+import { existsSync } from "node:fs";
 
-register();
-const { main } = await import("../src/cli/main.ts");
+const source = new URL("../src/cli/main.ts", import.meta.url);
+const tsx = existsSync(source) ? await import("tsx/esm/api").catch(() => undefined) : undefined;
+let main;
+if (tsx) {
+  tsx.register();
+  ({ main } = await import(source.href));
+} else {
+  ({ main } = await import("../dist/gatehouse.js"));
+}
 process.exitCode = await main(process.argv.slice(2));

@@ -32,7 +32,12 @@ export function buildWorkerBundle(outdir: string, extraArgs: readonly string[] =
     {
       cwd: root,
       encoding: "utf8",
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false", WRANGLER_LOG: "warn" },
+      env: {
+        ...process.env,
+        WRANGLER_SEND_METRICS: "false",
+        WRANGLER_LOG: "warn",
+        CLOUDFLARE_CF_FETCH_ENABLED: "false",
+      },
     },
   );
   if (run.status !== 0) throw new Error(`wrangler deploy --dry-run failed:\n${run.stdout}\n${run.stderr}`);

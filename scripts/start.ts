@@ -5,7 +5,8 @@
  *      port and under the name the table gives it: the table is the single source of the demo's layout;
  *   2. `gatehouse push examples/routes.yaml --local` through the CLI's own code, into the local KV state
  *      that `wrangler dev` reads (.wrangler/state);
- *   3. `wrangler dev --local` with the demo secrets as `--var`s (nothing is written to .dev.vars);
+ *   3. `wrangler dev --local` with the demo secrets and the demo's admin host as `--var`s (nothing is
+ *      written to .dev.vars; wrangler.toml's own vars are the production ones);
  *   4. once the gateway answers, the lines to try (docs/demo.md explains each).
  *
  * Arguments after `npm start --` go to `wrangler dev` as they are; with `--local-protocol https` the lines
@@ -41,6 +42,9 @@ const DEMO_SECRETS: Record<string, string> = {
   ADMIN_TOKEN: "demo-admin-token",
   DEMO_JWT_SECRET: "demo-secret-0123456789abcdef0123456789",
 };
+
+/** The demo's admin host, over wrangler.toml's production value (which names the operator's domain). */
+const DEMO_VARS: Record<string, string> = { ADMIN_HOSTNAME: "gatehouse.localhost" };
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 const wranglerBin = fileURLToPath(new URL("../node_modules/wrangler/bin/wrangler.js", import.meta.url));
@@ -97,8 +101,14 @@ async function startPod(name: string, port: number): Promise<OriginPod> {
 }
 
 function startWrangler(): ChildProcess {
-  const vars = Object.entries(DEMO_SECRETS).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
+  const vars = Object.entries({ ...DEMO_SECRETS, ...DEMO_VARS }).flatMap(([name, value]) => [
+    "--var",
+    `${name}:${value}`,
+  ]);
   const args = [wranglerBin, "dev", "--local", "--ip", "127.0.0.1", "--port", String(PORT), ...vars];
+  // The requests keep the host they were sent to (api.localhost), even once wrangler.toml lists the
+  // production routes, which wrangler dev would otherwise take as every local request's origin.
+  args.push("--infer-origin-from-routes=false");
   args.push("--show-interactive-dev-session=false", ...WRANGLER_ARGS);
   // Its own process group (detached), so that shutdown can stop wrangler and workerd together; stdin is
   // not shared, so Ctrl-C reaches this process only, and it decides the order of things.

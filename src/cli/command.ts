@@ -16,6 +16,8 @@ export interface CommandIO {
   stderr(text: string): void;
   /** Where `-` reads from (batch input); process stdin when absent. */
   stdin?: NodeJS.ReadableStream;
+  /** A person is watching stderr (a terminal): progress worth showing there, not in a CI log. */
+  interactive?: boolean;
 }
 
 export interface Command {
@@ -23,8 +25,10 @@ export interface Command {
   readonly name: string;
   /** One line for `gatehouse --help`. */
   readonly summary: string;
-  /** The synopsis, starting with `gatehouse NAME`; more lines may follow (options, examples). */
+  /** The synopsis, starting with `gatehouse NAME`; printed with every usage error. */
   readonly usage: string;
+  /** What `--help` adds after the synopsis: what the command does, each flag described, the output. */
+  readonly help?: string;
   /** Returns the exit code. May throw `CliUsageError` (exit 2) or `CliInputError` (exit 1). */
   run(args: string[], io: CommandIO): Promise<number>;
 }
@@ -34,15 +38,42 @@ export class CliUsageError extends Error {
   override readonly name = "UsageError";
 }
 
+/** For `--json`: the problems behind a `CliInputError`, as fields and reasons (and positions). */
+export interface InputProblems {
+  problems: readonly { path: string; message: string; line?: number; column?: number }[];
+  warnings: readonly { path: string; message: string }[];
+}
+
 /** Input that cannot be used (unreadable file, syntax error, invalid table): each line to stderr, exit 1. */
 export class CliInputError extends Error {
   override readonly name = "InputError";
-  constructor(readonly lines: readonly string[]) {
+  constructor(
+    readonly lines: readonly string[],
+    readonly details?: InputProblems,
+  ) {
     super(lines.join("\n"));
   }
+}
+
+/**
+ * An operation that was refused or failed (nothing published yet, unknown version, KV unreachable):
+ * `gatehouse NAME: message` on stderr, exit 1.
+ */
+export class CliOperationError extends Error {
+  override readonly name = "OperationError";
+}
+
+/**
+ * Progress for a step that can take more than a second (a large table, a round trip through
+ * wrangler): one line on stderr before it starts, so a silent terminal is never a mystery. Never on
+ * stdout, which stays the result.
+ */
+export function progress(io: CommandIO, command: string, text: string): void {
+  io.stderr(`gatehouse ${command}: ${text}\n`);
 }
 
 export const processIO: CommandIO = {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
+  interactive: process.stderr.isTTY === true,
 };

@@ -1,12 +1,18 @@
 /**
  * What the gateway would do with one request, decided by the same compiled matcher, normaliser and
- * rewrite functions as the worker: which route and rule, and where the request would go (or where it
- * would be redirected). Load balancing is shown deterministically: the backend with the highest weight
- * and that cluster's first endpoint with the highest weight, so the answer is the same on every run.
+ * rewrite functions as the worker: which route and rule (named as the access log names it), what the
+ * rule demands before forwarding (TLS policy, a JWT: provider, issuer, audiences, scopes, claims), what
+ * it changes (path and Host rewrites, header modifiers, mirrors), and where the request would go: the
+ * URL and the `Host` the origin really receives over the cluster's transport (or where it would be
+ * redirected). Load balancing is shown deterministically: the backend with the highest weight and that
+ * cluster's first endpoint with the highest weight, so the answer is the same on every run.
  *
- * Not simulated: auth (no token is checked), health and session affinity (no traffic has been seen).
+ * Not simulated: auth is described, not checked (no token is verified), and health and session affinity
+ * need traffic.
  */
-import type { Cluster, Endpoint } from "../config/schema.ts";
+
+import { UNSENT_HOST_REASON } from "../config/host-checks.ts";
+import type { Auth, Cluster, Endpoint, Filter, RouteTable, TlsPolicy } from "../config/schema.ts";
 import {
   ambiguityMessage,
   type CompiledRouteTable,
@@ -21,6 +27,7 @@ import {
   redirectLocation,
   rewritePath,
 } from "../routing/index.ts";
+import { isPlainHttpOffMachine } from "../transport/loopback.ts";
 
 export interface ExplainInput {
   readonly method: string;
@@ -29,18 +36,57 @@ export interface ExplainInput {
   readonly headers?: Readonly<Record<string, string>> | readonly (readonly [string, string])[];
 }
 
-/** The shapes of the contract (`gatehouse explain`), plus the 500/503 a matched rule may answer with. */
+/** A rule as the access log names it: its `name`, else its index in the route's `rules`. */
+export type RuleLabel = string | number;
+
+/** What a matched rule requires and changes, beyond where it sends the request. Absent keys: none. */
+export interface RuleEffects {
+  /** The edge TLS policy in force (the table's, overridden field by field by the route's). */
+  tls?: TlsPolicy;
+  /** The JWT the rule requires; without it, the rule lets every request through unauthenticated. */
+  auth?: {
+    provider: string;
+    issuer?: string;
+    /** Accepted audiences: the rule's own, else the provider's. */
+    audiences?: string[];
+    scopes?: string[];
+    claims?: { name: string; values: string[] }[];
+  };
+  /** URLRewrite: the path the origin receives instead, and the Host asked for. */
+  rewrite?: { path?: string; hostname?: string };
+  requestHeaders?: { set?: unknown[]; add?: unknown[]; remove?: string[] };
+  responseHeaders?: { set?: unknown[]; add?: unknown[]; remove?: string[] };
+  mirrors?: { backend: string; percent: number }[];
+  cors?: true;
+  // Rate limits: the table has none yet. When it does, the limit that applies to this request belongs
+  // here (the key it counts by, the budget, what answers when it is spent), decided by the same code.
+}
+
+/** How the request reaches the chosen cluster (docs/transports.md). */
+export type TransportView = { type: "direct" } | { type: "vpc"; binding: string } | { type: "access" };
+
+/** The shapes of the contract (`gatehouse explain`), plus the 500/502/503 a matched rule may answer with. */
 export type ExplainResult =
-  | {
+  | ({
       matched: true;
       route: string;
-      rule: number;
+      rule: RuleLabel;
       backend: string;
+      /** The URL the transport fetches: for `vpc` and `access`, with the Host it sends in it. */
       upstreamUrl: string;
+      /** The `Host` the origin really receives over this transport. */
       upstreamHost: string;
-    }
-  | { matched: true; route: string; rule: number; redirect: { status: number; location: string } }
-  | { matched: true; route: string; rule: number; status: 500 | 503; reason: string }
+      transport: TransportView;
+      /** A Host the rule or cluster asks for that this transport does not send, and why. */
+      hostNotSent?: { requested: string; reason: string };
+    } & RuleEffects)
+  | ({
+      matched: true;
+      route: string;
+      rule: RuleLabel;
+      redirect: { status: number; location: string };
+    } & RuleEffects)
+  | ({ matched: true; route: string; rule: RuleLabel; status: 500 | 502 | 503; reason: string } & RuleEffects)
   | { matched: false; status: 404 }
   | { matched: false; status: 400; reason: string };
 
@@ -79,10 +125,81 @@ export function explainRequest(compiled: CompiledRouteTable, input: ExplainInput
   if (ambiguity) return { matched: false, status: 400, reason: ambiguityMessage(ambiguity) };
 
   const { rule } = match;
-  const found = { matched: true as const, route: rule.routeId, rule: rule.ruleIndex };
-  const redirect = tlsRedirect(rule, url, method) ?? filterRedirect(match, url, normalized.path);
-  if (redirect) return { ...found, redirect };
-  return { ...found, ...upstreamOf(compiled, match, url, normalized.path) };
+  const found = { matched: true as const, route: rule.routeId, rule: rule.ruleName ?? rule.ruleIndex };
+  // The TLS policy answers before anything else of the rule runs (docs/data-path.md).
+  const tls = tlsRedirect(rule, url, method);
+  if (tls) return { ...found, redirect: tls, ...(rule.tls ? { tls: rule.tls } : {}) };
+  const effects = ruleEffects(compiled.table, rule);
+  const redirect = filterRedirect(match, url, normalized.path);
+  if (redirect) return { ...found, redirect, ...effects };
+  return { ...found, ...upstreamOf(compiled, match, url, normalized.path), ...effects };
+}
+
+/** Everything the rule demands and changes, in the order the worker applies it. */
+export function ruleEffects(table: RouteTable, rule: CompiledRule): RuleEffects {
+  const effects: RuleEffects = {};
+  if (rule.tls) effects.tls = rule.tls;
+  if (rule.auth) effects.auth = authOf(table, rule.auth);
+  for (const filter of rule.filters) applyFilter(effects, filter);
+  return effects;
+}
+
+function authOf(table: RouteTable, auth: Auth): NonNullable<RuleEffects["auth"]> {
+  const provider = table.providers[auth.provider];
+  const audiences = auth.audiences ?? provider?.audiences;
+  return {
+    provider: auth.provider,
+    ...(provider?.issuer ? { issuer: provider.issuer } : {}),
+    ...(audiences?.length ? { audiences } : {}),
+    ...(auth.requiredScopes?.length ? { scopes: auth.requiredScopes } : {}),
+    ...(auth.requiredClaims?.length ? { claims: auth.requiredClaims } : {}),
+  };
+}
+
+function applyFilter(effects: RuleEffects, filter: Filter): void {
+  switch (filter.type) {
+    case "URLRewrite": {
+      const { path, hostname } = filter.urlRewrite;
+      effects.rewrite = {
+        ...effects.rewrite,
+        ...(path
+          ? {
+              path:
+                path.type === "ReplaceFullPath"
+                  ? path.replaceFullPath
+                  : `${path.replacePrefixMatch} (prefix)`,
+            }
+          : {}),
+        ...(hostname ? { hostname } : {}),
+      };
+      return;
+    }
+    case "RequestHeaderModifier":
+      effects.requestHeaders = modifier(filter.requestHeaderModifier);
+      return;
+    case "ResponseHeaderModifier":
+      effects.responseHeaders = modifier(filter.responseHeaderModifier);
+      return;
+    case "RequestMirror":
+      effects.mirrors = [
+        ...(effects.mirrors ?? []),
+        { backend: filter.requestMirror.backendRef.name, percent: filter.requestMirror.percent },
+      ];
+      return;
+    case "CORS":
+      effects.cors = true;
+      return;
+    case "RequestRedirect":
+      return; // the answer itself (see filterRedirect)
+  }
+}
+
+function modifier(m: { set?: unknown[]; add?: unknown[]; remove?: string[] }) {
+  return {
+    ...(m.set?.length ? { set: m.set } : {}),
+    ...(m.add?.length ? { add: m.add } : {}),
+    ...(m.remove?.length ? { remove: m.remove } : {}),
+  };
 }
 
 export function parseRequestUrl(raw: string): URL {
@@ -129,12 +246,17 @@ function filterRedirect(
   return undefined;
 }
 
-function upstreamOf(
-  compiled: CompiledRouteTable,
-  match: RouteMatch,
-  url: URL,
-  path: string,
-): { backend: string; upstreamUrl: string; upstreamHost: string } | { status: 500 | 503; reason: string } {
+type Upstream =
+  | {
+      backend: string;
+      upstreamUrl: string;
+      upstreamHost: string;
+      transport: TransportView;
+      hostNotSent?: { requested: string; reason: string };
+    }
+  | { status: 500 | 502 | 503; reason: string };
+
+function upstreamOf(compiled: CompiledRouteTable, match: RouteMatch, url: URL, path: string): Upstream {
   const backend = heaviest(match.rule.backendRefs);
   if (!backend) {
     const reason =
@@ -153,12 +275,84 @@ function upstreamOf(
     if (filter.urlRewrite.path) upstreamPath = rewritePath(path, match.pathMatch, filter.urlRewrite.path);
     rewrittenHost = filter.urlRewrite.hostname ?? rewrittenHost;
   }
-  const origin = new URL((endpoint as Endpoint).url);
+  const requested = rewrittenHost ?? cluster.hostname;
+  const sent = overTransport(cluster, new URL((endpoint as Endpoint).url), requested);
+  if ("status" in sent) return sent;
   return {
     backend: backend.name,
-    upstreamUrl: `${origin.protocol}//${origin.host}${upstreamPath}${url.search}`,
-    upstreamHost: rewrittenHost ?? cluster.hostname ?? origin.host,
+    upstreamUrl: `${sent.origin}${upstreamPath}${url.search}`,
+    upstreamHost: sent.host,
+    transport: sent.transport,
+    ...(requested !== undefined && requested.toLowerCase() !== sent.host.toLowerCase()
+      ? { hostNotSent: { requested, reason: sent.dropped } }
+      : {}),
   };
+}
+
+/**
+ * Where the transport really sends, as src/transport does it: a Worker's `fetch` takes the Host from
+ * the URL, so `direct` sends the endpoint's own host; `vpc` moves the wanted Host into the URL (Host and
+ * SNI); `access` goes to the Access hostname and the tunnel routes on it.
+ */
+function overTransport(
+  cluster: Cluster,
+  endpoint: URL,
+  requested: string | undefined,
+):
+  | { origin: string; host: string; transport: TransportView; dropped: string }
+  | { status: 502; reason: string } {
+  const transport = cluster.transport ?? { type: "direct" as const };
+  switch (transport.type) {
+    case "vpc": {
+      const target = new URL(endpoint);
+      if (requested !== undefined) {
+        const wanted = new URL(`${target.protocol}//${requested}`);
+        target.hostname = wanted.hostname;
+        target.port = wanted.port;
+      }
+      return {
+        origin: target.origin,
+        host: target.host,
+        transport: { type: "vpc", binding: transport.binding },
+        dropped: "",
+      };
+    }
+    case "access": {
+      const target = new URL(endpoint);
+      if (transport.hostname !== undefined) {
+        const access = new URL(`https://${transport.hostname}`);
+        target.hostname = access.hostname;
+        target.port = access.port;
+      }
+      if (isPlainHttpOffMachine(target)) {
+        return {
+          status: 502,
+          reason: "an access cluster would send its service token over plain HTTP; use https",
+        };
+      }
+      return {
+        origin: target.origin,
+        host: target.host,
+        transport: { type: "access" },
+        dropped: UNSENT_HOST_REASON.access,
+      };
+    }
+    default: {
+      if (!transport.allowInsecure && isPlainHttpOffMachine(endpoint)) {
+        return {
+          status: 502,
+          reason:
+            "plain HTTP to a non-loopback host: the direct transport refuses it (transport_misconfigured) unless transport.allowInsecure is true",
+        };
+      }
+      return {
+        origin: endpoint.origin,
+        host: endpoint.host,
+        transport: { type: "direct" },
+        dropped: UNSENT_HOST_REASON.direct,
+      };
+    }
+  }
 }
 
 /** The first item with the highest weight, or undefined when none weighs more than 0. */

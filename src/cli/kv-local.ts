@@ -10,7 +10,7 @@
  */
 import { resolve } from "node:path";
 import { type KvStore, kvStoreFromNamespace } from "../store/kv-store.ts";
-import { KvAccessError, type KvTarget, type OpenedKv, ROUTES_BINDING } from "./kv-target.ts";
+import { KvAccessError, type KvTarget, noConfigMessage, type OpenedKv, ROUTES_BINDING } from "./kv-target.ts";
 
 export interface LocalKvLocation {
   /** `--persist-to` or `.wrangler/state` beside the config: what wrangler calls the persist root. */
@@ -21,31 +21,61 @@ export interface LocalKvLocation {
 
 /** Where wrangler keeps the local `ROUTES` namespace for this config, environment and persist dir. */
 export async function locateLocalKv(
-  target: Pick<KvTarget, "config" | "env" | "persistTo">,
+  target: Pick<KvTarget, "config" | "env" | "persistTo" | "namespaceId">,
 ): Promise<LocalKvLocation> {
+  const persistRoot = (configDir: string) =>
+    target.persistTo ? resolve(process.cwd(), target.persistTo) : resolve(configDir, ".wrangler/state");
+  if (target.namespaceId) {
+    // No config involved: the namespace by its id, under .wrangler/state here (as `wrangler kv key
+    // --namespace-id ID --local` run from here).
+    return {
+      persistRoot: persistRoot(process.cwd()),
+      namespaceId: target.namespaceId,
+      configPath: undefined,
+    };
+  }
   const { unstable_readConfig } = await import("wrangler");
   const config = unstable_readConfig(
     { ...(target.config ? { config: target.config } : {}), ...(target.env ? { env: target.env } : {}) },
     { hideWarnings: true },
   );
-  const namespaces: { binding: string; id?: string; preview_id?: string }[] = config.kv_namespaces;
-  const binding = namespaces.find((ns) => ns.binding === ROUTES_BINDING);
+  if (!config.userConfigPath) throw new KvAccessError(noConfigMessage());
+  const binding = routesBinding(config.kv_namespaces);
   if (!binding) {
-    const where = config.configPath ?? "the wrangler config";
     throw new KvAccessError(
-      `${where}${target.env ? ` (env "${target.env}")` : ""} has no kv_namespaces entry with binding "${ROUTES_BINDING}"`,
+      `${config.userConfigPath}${target.env ? ` (env "${target.env}")` : ""} has no kv_namespaces entry with binding "${ROUTES_BINDING}"`,
     );
   }
-  const configDir = config.userConfigPath ? resolve(config.userConfigPath, "..") : process.cwd();
+  // `wrangler dev` picks preview_id, then id, then the binding name (convertConfigToBindings with
+  // usePreviewIds, then kvNamespaceEntry): so do we.
+  const namespaceId = binding.preview_id ?? binding.id ?? ROUTES_BINDING;
+  if (target.env && namespaceId === ROUTES_BINDING) {
+    // Bindings are not inherited, but a name-less binding is named by the binding locally: the
+    // environment would read and write the top level's local tables (the demo's, for this repository).
+    const topLevel = routesBinding(
+      unstable_readConfig({ config: config.userConfigPath }, { hideWarnings: true }).kv_namespaces,
+    );
+    if (topLevel && (topLevel.preview_id ?? topLevel.id ?? ROUTES_BINDING) === ROUTES_BINDING) {
+      throw new KvAccessError(
+        `${config.userConfigPath}: env "${target.env}" binds ${ROUTES_BINDING} with no id or preview_id, like the top level, so locally both would share one namespace; give env "${target.env}"'s binding its own preview_id (or id), for example preview_id = "${target.env}-routes"`,
+      );
+    }
+  }
   return {
-    persistRoot: target.persistTo
-      ? resolve(process.cwd(), target.persistTo)
-      : resolve(configDir, ".wrangler/state"),
-    // `wrangler dev` picks preview_id, then id, then the binding name (convertConfigToBindings with
-    // usePreviewIds, then kvNamespaceEntry): so do we.
-    namespaceId: binding.preview_id ?? binding.id ?? ROUTES_BINDING,
+    persistRoot: persistRoot(resolve(config.userConfigPath, "..")),
+    namespaceId,
     configPath: config.userConfigPath,
   };
+}
+
+interface KvBinding {
+  binding: string;
+  id?: string;
+  preview_id?: string;
+}
+
+function routesBinding(namespaces: readonly KvBinding[]): KvBinding | undefined {
+  return namespaces.find((ns) => ns.binding === ROUTES_BINDING);
 }
 
 /**

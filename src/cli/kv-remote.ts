@@ -12,7 +12,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { KvStore } from "../store/kv-store.ts";
-import { KvAccessError, type KvTarget, type OpenedKv, ROUTES_BINDING } from "./kv-target.ts";
+import { KvAccessError, type KvTarget, noConfigMessage, type OpenedKv, ROUTES_BINDING } from "./kv-target.ts";
 
 /** wrangler's own entry point, run with this Node: no `npx` lookup, no download, the pinned version. */
 function wranglerEntry(): string {
@@ -28,12 +28,19 @@ interface Run {
 
 const WRANGLER_TIMEOUT_MS = 120_000;
 
-function runWrangler(args: string[]): Promise<Run> {
+function runWrangler(args: string[], accountId: string | undefined): Promise<Run> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [wranglerEntry(), ...args], {
       stdio: ["ignore", "pipe", "pipe"],
-      // No telemetry round-trips from a CLI that only wants a key.
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+      env: {
+        ...process.env,
+        // No telemetry round-trips from a CLI that only wants a key, no fetch of a real `request.cf`
+        // (it fails with a stack trace offline), and messages without colour codes.
+        WRANGLER_SEND_METRICS: "false",
+        CLOUDFLARE_CF_FETCH_ENABLED: "false",
+        FORCE_COLOR: "0",
+        ...(accountId ? { CLOUDFLARE_ACCOUNT_ID: accountId } : {}),
+      },
       timeout: WRANGLER_TIMEOUT_MS,
     });
     const out: Buffer[] = [];
@@ -58,12 +65,16 @@ export interface WranglerKvOptions extends KvTarget {
 
 export class WranglerKvStore implements KvStore {
   readonly #common: string[];
+  readonly #accountId: string | undefined;
 
   constructor(options: WranglerKvOptions) {
+    this.#accountId = options.accountId;
     this.#common = [
-      "--binding",
-      ROUTES_BINDING,
+      ...(options.namespaceId ? ["--namespace-id", options.namespaceId] : ["--binding", ROUTES_BINDING]),
       options.local ? "--local" : "--remote",
+      // The deployed namespace (its `id`, or the one the deployed Worker is bound to), never the
+      // `preview_id` a binding may carry to keep an environment's local state its own.
+      ...(options.local || options.namespaceId ? [] : ["--preview", "false"]),
       ...(options.local && options.persistTo ? ["--persist-to", options.persistTo] : []),
       ...(options.env ? ["--env", options.env] : []),
       ...(options.config ? ["--config", options.config] : []),
@@ -71,12 +82,13 @@ export class WranglerKvStore implements KvStore {
   }
 
   async #run(args: string[]): Promise<Run> {
-    return runWrangler(["kv", "key", ...args, ...this.#common]);
+    return runWrangler(["kv", "key", ...args, ...this.#common], this.#accountId);
   }
 
   #fail(what: string, run: Run): never {
-    const detail = run.stderr.trim().split("\n").slice(-5).join("\n") || run.stdout.toString("utf8").trim();
-    throw new KvAccessError(`wrangler kv key ${what} failed (exit ${run.code}): ${detail}`);
+    throw new KvAccessError(
+      `wrangler kv key ${what} failed: ${wranglerFailure(run.stderr || run.stdout.toString("utf8"))}`,
+    );
   }
 
   async get(key: string): Promise<string | null> {
@@ -138,9 +150,51 @@ export class WranglerKvStore implements KvStore {
 }
 
 export async function openWranglerKv(target: KvTarget): Promise<OpenedKv> {
+  if (!target.namespaceId) {
+    // Said in our words before wrangler is asked, which would answer with its own flags' names.
+    const { unstable_readConfig } = await import("wrangler");
+    const config = unstable_readConfig(target.config ? { config: target.config } : {}, {
+      hideWarnings: true,
+    });
+    if (!config.userConfigPath) throw new KvAccessError(noConfigMessage());
+  }
   return {
     store: new WranglerKvStore(target),
-    description: `the remote namespace bound as ${ROUTES_BINDING}${target.env ? ` in env "${target.env}"` : ""} (through wrangler)`,
+    description: target.namespaceId
+      ? `the remote namespace ${target.namespaceId} (through wrangler)`
+      : `the remote namespace bound as ${ROUTES_BINDING}${target.env ? ` in env "${target.env}"` : ""} (through wrangler)`,
     close: async () => {},
   };
+}
+
+/** Hints wrangler prints for its own commands, which mean nothing to someone running gatehouse. */
+const FOREIGN_HINTS = [/rerun this command with/i, /--temporary/, /Logs were written to/i, /^\s*$/];
+
+/**
+ * Wrangler's stderr, reduced to what the operator can act on: its error lines without colour codes
+ * and without advice about wrangler's own flags, and for the failures everyone meets first (not
+ * logged in, Worker not deployed yet) what to do about them.
+ */
+export function wranglerFailure(stderr: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: colour codes are what is being removed
+  const plain = stderr.replace(/\u001b\[[0-9;]*m/g, "");
+  const lines = plain
+    .split("\n")
+    .map((l) => l.replace(/^\s*(✘\s*)?\[ERROR\]\s*/, "").trim())
+    .filter((l) => !FOREIGN_HINTS.some((hint) => hint.test(l)));
+  const detail = lines.slice(-4).join(" ") || "(wrangler printed nothing)";
+  if (
+    /CLOUDFLARE_API_TOKEN|not (?:logged|authenticated)|wrangler login|Authentication error|Invalid access token|\b10000\b/i.test(
+      plain,
+    )
+  ) {
+    return `not logged in to Cloudflare: run \`npx wrangler login\` (in CI, set CLOUDFLARE_API_TOKEN, and CLOUDFLARE_ACCOUNT_ID or --account-id). wrangler said: ${detail}`;
+  }
+  if (/More than one account/i.test(plain)) {
+    return `your login sees more than one account: give --account-id ID (or set CLOUDFLARE_ACCOUNT_ID). wrangler said: ${detail}`;
+  }
+  if (/No KV namespace ID found for binding/i.test(plain)) {
+    return `the ROUTES namespace has no id yet: deploy the Worker first (\`npx wrangler deploy\` provisions it), or give --namespace-id ID. wrangler said: ${detail}`;
+  }
+  return detail;
 }

@@ -6,6 +6,8 @@
  *   --env NAME, -e      a wrangler environment
  *   --persist-to DIR    with --local: the directory `wrangler dev --persist-to DIR` uses
  *   --config PATH, -c   the wrangler config file (default: wrangler's own search)
+ *   --namespace-id ID   the namespace itself, for a repository with no wrangler config (route tables only)
+ *   --account-id ID     with --remote: the account, when the login can see more than one
  */
 import { execFileSync } from "node:child_process";
 import { userInfo } from "node:os";
@@ -20,6 +22,10 @@ export interface KvTarget {
   env?: string;
   persistTo?: string;
   config?: string;
+  /** The namespace by id instead of through a wrangler config's ROUTES binding. */
+  namespaceId?: string;
+  /** With `remote`: the Cloudflare account (wrangler's CLOUDFLARE_ACCOUNT_ID). */
+  accountId?: string;
 }
 
 export interface OpenedKv {
@@ -36,6 +42,8 @@ export const KV_TARGET_OPTIONS = {
   env: { type: "string", short: "e" },
   "persist-to": { type: "string" },
   config: { type: "string", short: "c" },
+  "namespace-id": { type: "string" },
+  "account-id": { type: "string" },
 } as const;
 
 /** KV could not be opened, read or written (wrangler failed, no ROUTES binding in the config…). */
@@ -44,7 +52,17 @@ export class KvAccessError extends Error {
 }
 
 export const KV_TARGET_USAGE =
-  "[--local | --remote] [--env NAME] [--persist-to DIR] [--config wrangler.toml]";
+  "[--local | --remote] [--env NAME | --namespace-id ID] [--account-id ID] [--persist-to DIR] [--config wrangler.toml]";
+
+/** The shared flags, described, for every store command's `--help`. */
+export const KV_TARGET_HELP = `Where the ROUTES namespace is (the same for push, diff, versions and rollback):
+  --local                 local state, as \`wrangler dev\` reads it (the default)
+  --remote                the namespace in your Cloudflare account, through wrangler and its login
+  -e, --env NAME          the ROUTES binding of wrangler environment NAME
+  -c, --config PATH       the wrangler config file (default: wrangler.toml/.json/.jsonc here or above)
+  --namespace-id ID       the namespace by id, with no wrangler config needed (a route-table repository)
+  --account-id ID         with --remote: the account to use (as CLOUDFLARE_ACCOUNT_ID)
+  --persist-to DIR        with --local: the directory given to \`wrangler dev --persist-to\``;
 
 export function kvTargetFromFlags(values: {
   local?: boolean;
@@ -52,17 +70,47 @@ export function kvTargetFromFlags(values: {
   env?: string;
   "persist-to"?: string;
   config?: string;
+  "namespace-id"?: string;
+  "account-id"?: string;
 }): KvTarget {
   if (values.local && values.remote) throw new CliUsageError("--local and --remote cannot be used together");
   if (values.remote && values["persist-to"] !== undefined) {
     throw new CliUsageError("--persist-to only applies to local state (drop --remote)");
+  }
+  const namespaceId = values["namespace-id"];
+  if (namespaceId !== undefined) {
+    if (!/^[\w-]{1,64}$/.test(namespaceId)) {
+      throw new CliUsageError(`--namespace-id ${JSON.stringify(namespaceId)}: not a namespace id`);
+    }
+    // The id names the namespace outright: a binding of some config would be a second answer.
+    if (values.env !== undefined) throw new CliUsageError("--namespace-id and --env cannot be used together");
+    if (values.config !== undefined)
+      throw new CliUsageError("--namespace-id and --config cannot be used together");
+  }
+  const accountId = values["account-id"];
+  if (accountId !== undefined && !values.remote) {
+    throw new CliUsageError("--account-id only applies to --remote");
   }
   return {
     remote: values.remote === true,
     ...(values.env ? { env: values.env } : {}),
     ...(values["persist-to"] ? { persistTo: values["persist-to"] } : {}),
     ...(values.config ? { config: values.config } : {}),
+    ...(namespaceId ? { namespaceId } : {}),
+    ...(accountId ? { accountId } : {}),
   };
+}
+
+/**
+ * The message for a command that needs the ROUTES namespace and has no way to find it: no
+ * `--namespace-id` and no wrangler config in reach.
+ */
+export function noConfigMessage(cwd: string = process.cwd()): string {
+  return (
+    `no wrangler config (wrangler.toml, wrangler.json or wrangler.jsonc) in ${cwd} or above, so no ROUTES binding to publish to: ` +
+    "give the namespace with --namespace-id ID (and --account-id ID with --remote, if your login sees " +
+    "more than one account), or point at the Worker's config with --config PATH"
+  );
 }
 
 export async function openKvTarget(target: KvTarget): Promise<OpenedKv> {

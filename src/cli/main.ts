@@ -3,9 +3,10 @@
  * errors into exit codes: 0 ok, 1 invalid input, 2 usage. Results go to stdout, problems to stderr.
  */
 import { readFileSync } from "node:fs";
-import { closest } from "../config/zod-problems.ts";
+import { closest } from "../config/suggest.ts";
 import {
   CliInputError,
+  CliOperationError,
   type Command,
   type CommandIO,
   EXIT_INVALID,
@@ -23,7 +24,7 @@ export async function main(argv: string[], io: CommandIO = processIO): Promise<n
   }
   if (name === "--help" || name === "-h" || name === "help") {
     const topic = args[0] === undefined ? undefined : COMMANDS.find((c) => c.name === args[0]);
-    io.stdout(topic ? `usage: ${topic.usage}\n` : overview());
+    io.stdout(topic ? fullHelp(topic) : overview());
     return EXIT_OK;
   }
   if (name === "--version" || name === "-V") {
@@ -44,27 +45,49 @@ export async function main(argv: string[], io: CommandIO = processIO): Promise<n
     return EXIT_USAGE;
   }
   if (args.includes("--help") || args.includes("-h")) {
-    io.stdout(`usage: ${command.usage}\n`);
+    io.stdout(fullHelp(command));
     return EXIT_OK;
   }
   return runCommand(command, args, io);
 }
 
+function fullHelp(command: Command): string {
+  return command.help
+    ? `usage: ${command.usage}\n\n${command.help.trimEnd()}\n`
+    : `usage: ${command.usage}\n`;
+}
+
+/**
+ * With `--json`, stdout holds one JSON document whatever happens, so a script never parses prose: a
+ * failure is `{"error": {"kind", "message", ...}}` there, and the usual lines still go to stderr.
+ */
 async function runCommand(command: Command, args: string[], io: CommandIO): Promise<number> {
+  const json = args.includes("--json");
+  const fail = (kind: string, message: string, extra: object = {}) => {
+    if (json) io.stdout(`${JSON.stringify({ error: { kind, message, ...extra } })}\n`);
+  };
   try {
     return await command.run(args, io);
   } catch (error) {
     if (error instanceof CliInputError) {
       for (const line of error.lines) io.stderr(`${line}\n`);
+      fail("invalid", error.lines[0] ?? "invalid input", error.details ?? {});
+      return EXIT_INVALID;
+    }
+    if (error instanceof CliOperationError) {
+      io.stderr(`gatehouse ${command.name}: ${error.message}\n`);
+      fail("failed", error.message);
       return EXIT_INVALID;
     }
     // By name, so that a command's own UsageError class counts too.
     if (error instanceof Error && error.name === "UsageError") {
       io.stderr(`gatehouse ${command.name}: ${error.message}\nusage: ${command.usage}\n`);
+      fail("usage", error.message);
       return EXIT_USAGE;
     }
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
     io.stderr(`gatehouse ${command.name}: unexpected error (please report it)\n${detail}\n`);
+    fail("internal", error instanceof Error ? error.message : String(error));
     return EXIT_INVALID;
   }
 }
@@ -78,15 +101,24 @@ function overview(): string {
     "commands:",
     ...lines,
     "",
-    'Run "gatehouse <command> --help" for a command\'s usage.',
-    "Exit codes: 0 ok, 1 invalid input, 2 usage.",
+    'Run "gatehouse <command> --help" for a command\'s flags and output. Every command takes --json.',
+    "Exit codes: 0 ok, 1 invalid input or a refused or failed operation, 2 usage.",
     "",
   ].join("\n");
 }
 
+/** The nearest package.json above this module: `../../` from the sources, `../` from the build in dist/. */
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-    version: string;
-  };
-  return `gatehouse ${pkg.version}`;
+  for (const up of ["../package.json", "../../package.json"]) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), "utf8")) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === "gatehouse" && pkg.version) return `gatehouse ${pkg.version}`;
+    } catch {
+      // not there: one level further up
+    }
+  }
+  return "gatehouse (unknown version)";
 }

@@ -7,7 +7,7 @@
 import type { ParseArgsConfig } from "node:util";
 import { StoreError } from "../store/publish.ts";
 import { parseCommandLine } from "./args.ts";
-import { type CommandIO, EXIT_INVALID } from "./command.ts";
+import { CliOperationError, type CommandIO, progress } from "./command.ts";
 import {
   KV_TARGET_OPTIONS,
   KvAccessError,
@@ -41,8 +41,9 @@ export function line(write: (text: string) => void, text = ""): void {
 
 /**
  * Run `body` with a way to open the KV target (lazily: a table that fails validation never opens
- * it), close whatever was opened, and report StoreError / KvAccessError as `gatehouse NAME: message`
- * with exit 1. Anything else is a bug and goes to the framework's "unexpected error" path.
+ * it), close whatever was opened, and turn StoreError / KvAccessError into `CliOperationError`
+ * (`gatehouse NAME: message`, exit 1). Anything else is a bug and goes to the framework's
+ * "unexpected error" path.
  */
 export async function withKv(
   name: string,
@@ -52,15 +53,19 @@ export async function withKv(
   const opened: OpenedKv[] = [];
   try {
     return await body(async (target) => {
+      if (target.remote) {
+        // Every key is a wrangler run and a round trip to the API: seconds, not milliseconds.
+        progress(io, name, "working on the remote namespace through wrangler (a few seconds)…");
+      } else if (io.interactive) {
+        // Local state means starting workerd: about a second, worth a line in a terminal only.
+        progress(io, name, "opening the local state…");
+      }
       const kv = await openKvTarget(target);
       opened.push(kv);
       return kv;
     });
   } catch (err) {
-    if (err instanceof StoreError || err instanceof KvAccessError) {
-      line(io.stderr, `gatehouse ${name}: ${err.message}`);
-      return EXIT_INVALID;
-    }
+    if (err instanceof StoreError || err instanceof KvAccessError) throw new CliOperationError(err.message);
     throw err;
   } finally {
     for (const kv of opened) await kv.close();

@@ -4,6 +4,7 @@
  * provider's.
  */
 import { type FieldPath, type ProblemReport, quote } from "./problems.ts";
+import { closest } from "./suggest.ts";
 import type { TableView } from "./table-view.ts";
 
 export function checkNamesAndReferences(view: TableView, report: ProblemReport): void {
@@ -36,7 +37,7 @@ export function checkNamesAndReferences(view: TableView, report: ProblemReport):
 
       rule.backendRefs?.forEach((ref, i) => {
         if (ref && !view.clusters.has(ref.name)) {
-          report.error([...rulePath, "backendRefs", i, "name"], `no cluster ${quote(ref.name)}`);
+          report.error([...rulePath, "backendRefs", i, "name"], noSuch("cluster", ref.name, view.clusters));
         }
       });
       rule.filters?.forEach((filter, i) => {
@@ -45,7 +46,7 @@ export function checkNamesAndReferences(view: TableView, report: ProblemReport):
         if (!view.clusters.has(name)) {
           report.error(
             [...rulePath, "filters", i, "requestMirror", "backendRef", "name"],
-            `no cluster ${quote(name)}`,
+            noSuch("cluster", name, view.clusters),
           );
         }
       });
@@ -53,7 +54,7 @@ export function checkNamesAndReferences(view: TableView, report: ProblemReport):
       const auth = rule.auth;
       if (!auth) return;
       if (!view.providers.has(auth.provider)) {
-        report.error([...rulePath, "auth", "provider"], `no provider ${quote(auth.provider)}`);
+        report.error([...rulePath, "auth", "provider"], noSuch("provider", auth.provider, view.providers));
         return;
       }
       const accepted = view.providers.get(auth.provider)?.audiences;
@@ -69,4 +70,10 @@ export function checkNamesAndReferences(view: TableView, report: ProblemReport):
       });
     });
   }
+}
+
+/** `no cluster "ordrs" (did you mean "orders"?)`: the suggestion as for a mistyped field name. */
+function noSuch(kind: string, name: string, known: { keys(): Iterable<string> }): string {
+  const suggestion = closest(name, [...known.keys()]);
+  return `no ${kind} ${quote(name)}${suggestion ? ` (did you mean ${quote(suggestion)}?)` : ""}`;
 }

@@ -1,5 +1,5 @@
 /**
- * The route table's shape: the public contract of `shared/design/route-table.md`, written once as a
+ * The route table's shape: the public contract of docs/route-table.md, written once as a
  * zod schema so that the types, the validator and the exported JSON Schema cannot drift apart.
  *
  * Shapes only. Cross-references and meaning (unknown clusters, regexes not RE2 or over the cap, shadowed rules…)
@@ -327,7 +327,9 @@ export const RouteSchema = z.strictObject({
 });
 
 export const RouteTableSchema = z.strictObject({
-  version: z.literal(1, { message: "must be 1 (the only schema version)" }),
+  version: z.literal(1, {
+    error: (issue) => (issue.input === undefined ? "required" : "must be 1 (the only schema version)"),
+  }),
   /** Extension: table-wide path handling; see docs/route-table.md#paths. */
   paths: z
     .strictObject({

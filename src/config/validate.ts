@@ -8,6 +8,7 @@
  * that answers 500 by construction).
  */
 import { checkClusters } from "./cluster-checks.ts";
+import { checkUnsentHostnames } from "./host-checks.ts";
 import { type Problem, ProblemReport } from "./problems.ts";
 import { checkProtectedBackends } from "./protection-checks.ts";
 import { checkProviders } from "./provider-checks.ts";
@@ -33,6 +34,7 @@ const CHECKS: readonly ((view: TableView, report: ProblemReport) => void)[] = [
   checkRoutes,
   checkShadowedRules,
   checkProtectedBackends,
+  checkUnsentHostnames,
 ];
 
 /** Shapes, references and meaning, every problem at once. Never throws. */

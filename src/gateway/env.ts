@@ -1,4 +1,4 @@
-/** The worker's bindings (see shared/design/route-table.md "The worker's environment"). */
+/** The worker's bindings and vars (wrangler.toml; docs/deploy.md says how each is set). */
 export interface Env {
   ROUTES: KVNamespace;
   /** Seconds between background re-reads of the active pointer. Default 10. */

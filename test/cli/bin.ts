@@ -14,13 +14,23 @@ export interface BinRun {
   stderr: string;
 }
 
-/** `gatehouse ...args` from the repository root; `stdin` is written to the child's standard input. */
-export function runGatehouse(args: readonly string[], options: { stdin?: string } = {}): Promise<BinRun> {
+/**
+ * `gatehouse ...args` from the repository root (or `cwd`); `stdin` is written to the child's standard
+ * input.
+ */
+export function runGatehouse(
+  args: readonly string[],
+  options: { stdin?: string; cwd?: string; timeout?: number } = {},
+): Promise<BinRun> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       process.execPath,
       [BIN, ...args],
-      { cwd: REPO, timeout: 20_000, env: { ...process.env, NO_COLOR: "1" } },
+      {
+        cwd: options.cwd ?? REPO,
+        timeout: options.timeout ?? 20_000,
+        env: { ...process.env, NO_COLOR: "1" },
+      },
       (error, stdout, stderr) => {
         if (error && typeof error.code !== "number") {
           reject(error);

@@ -26,7 +26,6 @@ routes:
         filters:
           - type: URLRewrite
             urlRewrite:
-              hostname: orders.internal
               path: { type: ReplacePrefixMatch, replacePrefixMatch: / }
         backendRefs: [{ name: orders }]
       - name: canary
@@ -68,7 +67,7 @@ describe('gatehouse explain FILE "METHOD URL"', () => {
     expect(await explain("GET https://api.example.com/foo/bar?x=1")).toEqual({
       code: 0,
       stdout:
-        '{"matched":true,"route":"orders-api","rule":0,"backend":"orders","upstreamUrl":"http://127.0.0.1:9001/bar?x=1","upstreamHost":"orders.internal"}\n',
+        '{"matched":true,"route":"orders-api","rule":0,"backend":"orders","upstreamUrl":"http://127.0.0.1:9001/bar?x=1","upstreamHost":"127.0.0.1:9001","transport":{"type":"direct"},"rewrite":{"path":"/ (prefix)"}}\n',
       stderr: "",
     });
   });
@@ -85,11 +84,13 @@ describe('gatehouse explain FILE "METHOD URL"', () => {
     expect(JSON.parse(run.stdout)).toEqual({
       matched: true,
       route: "orders-api",
-      rule: 1,
+      // By name, as the access log names it.
+      rule: "canary",
       backend: "orders-canary",
       // That cluster's most heavily weighted endpoint; the Host is the endpoint's own.
       upstreamUrl: "http://127.0.0.1:9003/orders/7",
       upstreamHost: "127.0.0.1:9003",
+      transport: { type: "direct" },
     });
     const without = await explain("GET https://api.example.com/orders/7");
     expect(JSON.parse(without.stdout)).toMatchObject({ rule: 2, backend: "orders" });
@@ -209,7 +210,9 @@ routes:
     ]);
     expect(run.code).toBe(1);
     expect(run.stdout).toBe("");
-    expect(run.stderr).toContain('routes[2].rules[0].backendRefs[0].name: no cluster "ordrs"\n');
+    expect(run.stderr).toContain(
+      'routes[2].rules[0].backendRefs[0].name: no cluster "ordrs" (did you mean "orders"?)\n',
+    );
   });
 });
 
@@ -270,7 +273,7 @@ describe("gatehouse explain FILE --requests REQUESTS.jsonl", () => {
       { error: "url: required", line: 3 },
       { error: "empty line", line: 4 },
       { error: 'headers["bad name"]: name is not a valid HTTP header name', line: 5 },
-      expect.objectContaining({ matched: true, rule: 1, backend: "orders-canary" }),
+      expect.objectContaining({ matched: true, rule: "canary", backend: "orders-canary" }),
     ]);
   });
 

@@ -83,7 +83,7 @@ describe("gatehouse validate", () => {
       [
         "routes[1].rules[0].backendRefs[0].weight: must be at least 0",
         'routes[2].rules[1].timeouts.request: "soon" is not a duration (for example "30s", "100ms", "1h30m")',
-        'routes[2].rules[0].backendRefs[0].name: no cluster "ordrs"',
+        'routes[2].rules[0].backendRefs[0].name: no cluster "ordrs" (did you mean "orders"?)',
         // Warnings follow the problems.
         "warning: routes[2].rules[0]: can never win: routes[0].rules[0] matches the same requests and comes first",
         "",
@@ -109,16 +109,155 @@ describe("gatehouse validate", () => {
       const run = await runGatehouse(["validate", ...args]);
       expect(run.code).toBe(2);
       expect(run.stdout).toBe("");
-      expect(run.stderr).toMatch(/^gatehouse validate: .+\nusage: gatehouse validate FILE\n$/);
+      expect(run.stderr).toMatch(/^gatehouse validate: .+\nusage: gatehouse validate FILE \[--json\]\n$/);
     },
   );
 
-  it("prints its usage on --help, exit 0", async () => {
-    expect(await runGatehouse(["validate", "--help"])).toEqual({
-      code: 0,
-      stdout: "usage: gatehouse validate FILE\n",
-      stderr: "",
+  it("prints its usage and every flag, described, on --help, exit 0", async () => {
+    const run = await runGatehouse(["validate", "--help"]);
+    expect(run).toMatchObject({ code: 0, stderr: "" });
+    expect(run.stdout).toMatch(/^usage: gatehouse validate FILE \[--json\]\n\n/);
+    expect(run.stdout).toMatch(/^ {2}--json {6}one JSON object on stdout/m);
+  });
+
+  it("--json: one JSON document on stdout, valid or not", async () => {
+    const valid = await runGatehouse(["validate", "examples/routes.yaml", "--json"]);
+    expect(valid.code).toBe(0);
+    expect(JSON.parse(valid.stdout)).toEqual({
+      file: "examples/routes.yaml",
+      valid: true,
+      routes: 2,
+      rules: 7,
+      clusters: 2,
+      providers: 1,
+      // The shipped example keeps an open catch-all beside its protected rule on purpose.
+      warnings: [
+        {
+          path: "routes[0].rules[5]",
+          message: expect.stringContaining('its backend "demo" is also reachable without auth'),
+        },
+      ],
     });
+    const path = await file("two-problems.yaml", "clusters: {}\nroutes: []\nextra: 1\n");
+    const invalid = await runGatehouse(["validate", path, "--json"]);
+    expect(invalid.code).toBe(1);
+    expect(JSON.parse(invalid.stdout)).toEqual({
+      error: {
+        kind: "invalid",
+        message: "version: required",
+        problems: [
+          { path: "version", message: "required" },
+          { path: "", message: 'unknown field "extra"', line: 3, column: 1 },
+        ],
+        warnings: [],
+      },
+    });
+  });
+
+  it('says "required" for a missing version, and where a whole-file problem is', async () => {
+    const path = await file("no-version.yaml", "# routes\nclusters: {}\nroutes: []\nrutes: []\n");
+    const run = await runGatehouse(["validate", path]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      `version: required\n${path}: line 4, column 1: unknown field "rutes" (did you mean "routes"?)\n`,
+    );
+    const list = await file("list.yaml", "\n- version: 1\n");
+    expect((await runGatehouse(["validate", list])).stderr).toBe(
+      `${list}: line 2, column 1: must be a mapping, not a list\n`,
+    );
+  });
+
+  it("says on stderr what it is doing before validating a large table", async () => {
+    const routes = Array.from(
+      { length: 2000 },
+      (_, i) => `  - { id: r${i}, hostnames: [h${i}.example.com], rules: [{ backendRefs: [{ name: c }] }] }`,
+    );
+    const path = await file(
+      "large.yaml",
+      [
+        "version: 1",
+        "clusters: { c: { endpoints: [{ url: http://127.0.0.1:9001 }] } }",
+        "routes:",
+        ...routes,
+        "",
+      ].join("\n"),
+    );
+    const run = await runGatehouse(["validate", path], { timeout: 60_000 });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe(`gatehouse validate: validating 2000 routes in ${path}…\n`);
+    expect(run.stdout).toMatch(/valid \(2000 routes/);
+  }, 60_000);
+
+  it("reports a binary file as such", async () => {
+    const gzip = join(dir, "routes.yaml.gz");
+    await writeFile(
+      gzip,
+      Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x4b, 0x4c]),
+    );
+    const latin1 = join(dir, "latin1.yaml");
+    await writeFile(latin1, Buffer.from("version: 1\n# caf\xe9\n", "latin1"));
+    for (const path of [gzip, latin1]) {
+      expect(await runGatehouse(["validate", path])).toEqual({
+        code: 1,
+        stdout: "",
+        stderr: `${path}: is a binary file, not a route table (YAML or JSON text)\n`,
+      });
+    }
+  });
+
+  it("names the cluster or provider a typo most likely meant", async () => {
+    const path = await file(
+      "typos.yaml",
+      [
+        "version: 1",
+        "clusters: { orders: { endpoints: [{ url: http://127.0.0.1:9001 }] } }",
+        "providers: { accounts: { issuer: https://a.example.com/, remoteJWKS: { uri: https://a.example.com/jwks } } }",
+        "routes:",
+        "  - id: a",
+        "    rules: [{ backendRefs: [{ name: ordrs }], auth: { provider: acounts } }]",
+        "",
+      ].join("\n"),
+    );
+    const run = await runGatehouse(["validate", path]);
+    expect(run.stderr).toBe(
+      [
+        'routes[0].rules[0].backendRefs[0].name: no cluster "ordrs" (did you mean "orders"?)',
+        'routes[0].rules[0].auth.provider: no provider "acounts" (did you mean "accounts"?)',
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("warns about a Host the cluster's transport never sends", async () => {
+    const path = await file(
+      "host.yaml",
+      [
+        "version: 1",
+        "clusters:",
+        "  direct: { endpoints: [{ url: http://127.0.0.1:9001 }], hostname: orders.internal }",
+        "  vpc: { endpoints: [{ url: http://orders.internal }], transport: { type: vpc, binding: ORDERS_VPC }, hostname: x.internal }",
+        "routes:",
+        "  - id: a",
+        "    rules:",
+        "      - filters: [{ type: URLRewrite, urlRewrite: { hostname: y.internal } }]",
+        "        backendRefs: [{ name: direct }]",
+        "      - matches: [{ path: { value: /v } }]",
+        "        filters: [{ type: URLRewrite, urlRewrite: { hostname: y.internal } }]",
+        "        backendRefs: [{ name: vpc }]",
+        "",
+      ].join("\n"),
+    );
+    const run = await runGatehouse(["validate", path]);
+    expect(run.code).toBe(0);
+    const warnings = run.stderr.split("\n").filter(Boolean);
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^warning: clusters\.direct\.hostname: is never sent: a direct transport sends the endpoint URL's host/,
+      ),
+      expect.stringMatching(
+        /^warning: routes\[0\]\.rules\[0\]\.filters\[0\]\.urlRewrite\.hostname: is never sent: every backend of the rule is direct/,
+      ),
+    ]);
   });
 });
 

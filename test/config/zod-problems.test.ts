@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { RouteTableSchema } from "../../src/config/schema.ts";
 import { formatProblem } from "../../src/config/validate.ts";
-import { closest, issuesToProblems, readableMessage } from "../../src/config/zod-problems.ts";
+import { issuesToProblems, readableMessage } from "../../src/config/zod-problems.ts";
 
 function shapeProblems(input: unknown): string[] {
   const parsed = RouteTableSchema.safeParse(input, { error: readableMessage, reportInput: true });
@@ -86,14 +86,5 @@ describe("shape problems", () => {
 
   it("reports every problem at once", () => {
     expect(shapeProblems({ version: 2, routes: [{ rules: [] }] })).toHaveLength(3);
-  });
-});
-
-describe("closest", () => {
-  it("finds a near miss, a plural, and nothing for a far one", () => {
-    expect(closest("hostname", ["hostnames", "rules", "id"])).toBe("hostnames");
-    expect(closest("rulez", ["hostnames", "rules", "id"])).toBe("rules");
-    expect(closest("validat", ["validate", "explain"])).toBe("validate");
-    expect(closest("xyz", ["validate", "explain"])).toBeUndefined();
   });
 });

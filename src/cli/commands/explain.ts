@@ -18,29 +18,47 @@ import {
   type CommandIO,
   EXIT_INVALID,
   EXIT_OK,
+  progress,
 } from "../command.ts";
 import { explainRequest, parseRequestUrl } from "../explain-request.ts";
 import { loadRouteTableFile, printWarnings } from "../load-table.ts";
 
-const USAGE = `gatehouse explain FILE "METHOD URL" [-H "name: value"]...
-       gatehouse explain FILE --requests REQUESTS.jsonl
+const USAGE = `gatehouse explain FILE "METHOD URL" [-H "name: value"]... [--json]
+       gatehouse explain FILE --requests REQUESTS.jsonl [--json]`;
 
+const HELP = `What the gateway would do with a request, decided by the worker's own matcher and rewrites:
+the route and rule (the rule's name, else its index, as the access log names it), the TLS policy, the
+JWT it requires, the rewrites and header changes, and the URL and Host the origin really receives over
+the cluster's transport. One JSON object per request on stdout (the output is always JSON; --json is
+accepted for symmetry with the other commands).
+
+  FILE                         the route table (YAML or JSON)
+  "METHOD URL"                 one argument: a method and an absolute http(s) URL
   -H, --header "name: value"   a request header (repeatable)
   --requests FILE              one request per line, {"method", "url", "headers"}; "-" reads stdin;
                                one result line per input line, in order
+  --json                       (the default output)
+  -h, --help                   this text
 
-Prints {"matched": true, "route", "rule", "backend", "upstreamUrl", "upstreamHost"},
-{"matched": true, "route", "rule", "redirect": {"status", "location"}}, {"matched": false, "status": 404}
-or {"matched": false, "status": 400, "reason"} (a path the gateway refuses).`;
+Answers:
+  {"matched": true, "route", "rule", "backend", "upstreamUrl", "upstreamHost", "transport",
+   "hostNotSent"?, "tls"?, "auth"?, "rewrite"?, "requestHeaders"?, "responseHeaders"?, "mirrors"?, "cors"?}
+  {"matched": true, "route", "rule", "redirect": {"status", "location"}, ...}
+  {"matched": true, "route", "rule", "status": 500 | 502 | 503, "reason", ...}
+  {"matched": false, "status": 404}
+  {"matched": false, "status": 400, "reason"}   (a path the gateway refuses)
+Not simulated: token verification, passive health, session affinity.`;
 
 export const explainCommand: Command = {
   name: "explain",
   summary: "show which route and rule a request matches, and where it would go",
   usage: USAGE,
+  help: HELP,
   async run(args, io) {
     const { positionals, values } = parseCommandLine(args, {
       header: { type: "string", short: "H", multiple: true },
       requests: { type: "string" },
+      json: { type: "boolean" },
     });
     const headerArgs = (values.header as string[] | undefined) ?? [];
     const requestsFile = values.requests as string | undefined;
@@ -55,7 +73,9 @@ export const explainCommand: Command = {
     // Arguments are checked before the table is read, so a usage error is reported as one.
     const single = requestsFile === undefined ? parseRequestArgument(positionals[1]!, headerArgs) : undefined;
 
-    const loaded = await loadRouteTableFile(positionals[0]!);
+    const loaded = await loadRouteTableFile(positionals[0]!, {
+      progress: (text) => progress(io, "explain", text),
+    });
     printWarnings(io.stderr, loaded.warnings);
     const compiled = compileRouteTable(loaded.table);
 

@@ -18,8 +18,10 @@ import { parseCommandLine } from "../args.ts";
 import { CliInputError, CliUsageError, type Command, EXIT_INVALID, EXIT_OK } from "../command.ts";
 import { formatWarning } from "../load-table.ts";
 
-const USAGE = `gatehouse import PATH... [--output FILE] [--check] [--class NAME] [--endpoint-source SOURCE]
-                        [--transport TRANSPORT]
+const USAGE = `gatehouse import PATH... [--output FILE] [--check] [--class NAME] [--endpoint-source SOURCE] [--transport TRANSPORT] [--json]`;
+
+const HELP = `Kubernetes manifests in, a route table out; every field, annotation or filter that cannot be
+honoured goes to stderr, one a line, with the object in front.
 
   PATH                      a manifest file (YAML, multi-document, kubectl's List, or JSON), a directory
                             of them (*.yaml, *.yml, *.json, recursively), or "-" for stdin
@@ -29,12 +31,19 @@ const USAGE = `gatehouse import PATH... [--output FILE] [--check] [--class NAME]
   --endpoint-source SOURCE  ServiceDNS (default: each Service by its cluster DNS name) or EndpointSlices
                             (each ready pod), for Services no GatehousePolicy decides for
   --transport TRANSPORT     how clusters are reached when no GatehousePolicy says: vpc:BINDING,
-                            access:CLIENT_ID_BINDING:CLIENT_SECRET_BINDING, or direct`;
+                            access:CLIENT_ID_BINDING:CLIENT_SECRET_BINDING, or direct
+  --json                    one JSON object on stdout: {"table", "problems": [{"object", "field",
+                            "reason", "severity"}], "warnings": [{"path", "message"}]} ("table" is
+                            null with --check; with --output the table goes to FILE as YAML)
+  -h, --help                this text
+
+Exit 0 when a table was made (and, with --check, everything can be honoured), 1 otherwise, 2 on usage.`;
 
 export const importCommand: Command = {
   name: "import",
   summary: "turn Kubernetes Ingress and Gateway API manifests into a route table",
   usage: USAGE,
+  help: HELP,
   async run(args, io) {
     const { positionals, values } = parseCommandLine(args, {
       output: { type: "string", short: "o" },
@@ -42,6 +51,7 @@ export const importCommand: Command = {
       class: { type: "string" },
       "endpoint-source": { type: "string" },
       transport: { type: "string" },
+      json: { type: "boolean" },
     });
     if (positionals.length === 0) throw new CliUsageError("expected at least one PATH (or - for stdin)");
     const endpointSource = values["endpoint-source"] as string | undefined;
@@ -92,12 +102,25 @@ export const importCommand: Command = {
           ? `import: everything can be honoured (${translation.table.routes.length} routes)\n`
           : `import: ${errors} problem${errors === 1 ? "" : "s"} cannot be honoured\n`,
       );
+      if (values.json) {
+        io.stdout(`${JSON.stringify({ table: null, problems: translation.problems, warnings: [] })}\n`);
+      }
       return errors === 0 ? EXIT_OK : EXIT_INVALID;
     }
     const text = renderTable(translation.table, manifests.objects.length);
     const output = values.output as string | undefined;
-    if (output === undefined) io.stdout(text);
-    else {
+    if (values.json) {
+      io.stdout(
+        `${JSON.stringify({
+          table: output === undefined ? translation.table : null,
+          problems: translation.problems,
+          warnings: result.warnings.map((w) => ({ path: w.path, message: w.message })),
+        })}\n`,
+      );
+    }
+    if (output === undefined) {
+      if (!values.json) io.stdout(text);
+    } else {
       try {
         await writeFile(output, text);
       } catch (error) {

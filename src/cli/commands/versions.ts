@@ -6,7 +6,7 @@
  */
 import { listVersions, type VersionSummary } from "../../store/publish.ts";
 import { CliUsageError, type Command, EXIT_OK } from "../command.ts";
-import { KV_TARGET_USAGE } from "../kv-target.ts";
+import { KV_TARGET_HELP, KV_TARGET_USAGE } from "../kv-target.ts";
 import { line, parseStoreArgs, shortTime, withKv } from "../store-command.ts";
 
 function columns(rows: string[][]): string[] {
@@ -38,6 +38,15 @@ export const versionsCommand: Command = {
   name: "versions",
   summary: "list published route-table versions, the active one marked *",
   usage: `gatehouse versions ${KV_TARGET_USAGE} [--json]`,
+  help: `Lists every published version, newest first, the active one marked *: id, when, by whom, how
+many routes, and the push message. One KV listing (the details are each version key's metadata).
+
+  --json                  one JSON object on stdout: {"active": ID | null, "versions": [{"id",
+                          "version", "hash", "publishedAt", "publishedBy", "message", "routes",
+                          "rules", "active"}]}
+  -h, --help              this text
+
+${KV_TARGET_HELP}`,
   async run(args, io) {
     const { positionals, values, target } = parseStoreArgs(args, { json: { type: "boolean" } });
     if (positionals.length > 0) throw new CliUsageError("versions takes no arguments");
