@@ -44,3 +44,16 @@ export const JWS_ALGORITHMS = [
   "EdDSA",
   "Ed25519",
 ] as const;
+
+/**
+ * `healthCheck.active` defaults (the contract's example), and the longest probe timeout: a round of
+ * probes runs inside one once-a-minute scheduled invocation and must end before the next.
+ */
+export const ACTIVE_HEALTH_DEFAULTS = {
+  intervalMs: 60_000,
+  timeoutMs: 2_000,
+  maxTimeoutMs: 30_000,
+  healthyThreshold: 2,
+  unhealthyThreshold: 2,
+  expectedStatuses: [200] as readonly number[],
+} as const;
