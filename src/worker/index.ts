@@ -40,7 +40,7 @@ app.all("*", async (c) => {
 
 export default {
   fetch: app.fetch,
-  async scheduled(controller: ScheduledController, env: Env): Promise<void> {
+  async scheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
     await runActiveHealthChecks(env, controller.scheduledTime);
   },
 } satisfies ExportedHandler<Env>;
