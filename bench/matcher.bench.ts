@@ -15,6 +15,12 @@
  * cannot express header conditions (they are dropped, so it answers a different, easier question),
  * and its build step pairs every path with every wildcard path, which is quadratic: it is skipped where
  * that would take minutes.
+ *
+ * Then "Regex match cost": one whole-value match, V8's backtracking RegExp (`^(?:P)$`, what the matcher
+ * ran before issue 11) against the RE2 engine it runs now (`src/routing/regex.ts`), on ordinary and
+ * adversarial patterns. A backtracking run that would not finish is measured on growing subjects
+ * until one run takes over `BACKTRACK_LIMIT_MS`, and the longest subject it finished is shown.
+ * `MATCHER_SIZES=0` runs only this part.
  */
 import { loadavg } from "node:os";
 import v8 from "node:v8";
@@ -30,6 +36,7 @@ import {
   normalizeHost,
   normalizePath,
 } from "../src/routing/index.ts";
+import { compileTableRegex } from "../src/routing/regex.ts";
 import {
   type GeneratedRequest,
   type GeneratedRoute,
@@ -40,7 +47,10 @@ import {
 } from "./support/route-tables.ts";
 
 /** `MATCHER_SIZES=1000,10000 npm run bench -- matcher` to run fewer sizes. */
-const SIZES = (process.env.MATCHER_SIZES ?? "10,1000,10000,100000").split(",").map(Number);
+const SIZES = (process.env.MATCHER_SIZES ?? "10,1000,10000,100000")
+  .split(",")
+  .map(Number)
+  .filter((n) => n > 0);
 /** RegExpRouter's build is quadratic in wildcard paths: 10,000 routes take over half a minute. */
 const HONO_REGEXP_MAX_ROUTES = Number(process.env.HONO_REGEXP_MAX_ROUTES ?? 1_000);
 /** Distinct requests cycled through (a power of two); fewer means a hotter cache. */
@@ -400,6 +410,7 @@ function main(): void {
     rows.push(`${lead} (schema parse of the table, zod) | ${format(parseMs, 1)} | | | | |`);
   }
 
+  if (SIZES.length === 0) return;
   console.log("## Route matcher\n");
   const load = loadavg()
     .map((v) => v.toFixed(2))
@@ -416,4 +427,214 @@ function main(): void {
   console.log("");
 }
 
+// ---------------------------------------------------------------------------------------------------
+// Regex match cost: backtracking (before) and RE2 (now)
+
+/** A backtracking run slower than this is not repeated on a longer subject. */
+const BACKTRACK_LIMIT_MS = 200;
+const ISSUE_PATTERN = "/r/[a-z]{0,99}[a-z]{0,99}[a-z]{0,99}[a-z]{0,99}[a-z]{0,99}[a-z]{0,99}!";
+const USER_AGENT =
+  "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+
+interface RegexCase {
+  name: string;
+  pattern: string;
+  /** The subject at length n (n is ignored by fixed subjects). */
+  subject: (n: number) => string;
+  /** Subject lengths to report (`LIMIT`: the longest judged); adversarial cases grow n for backtracking. */
+  lengths: readonly number[];
+  adversarial: boolean;
+  /**
+   * Measure RE2 on a new random subject per call (median / slowest of 31): what an attacker sending
+   * a different value per request costs, with the DFA's cache cold for it.
+   */
+  fresh?: boolean;
+}
+
+/** In `lengths`: the longest value the pattern judges in RE2 (`subjectLimit`); 4,096 for backtracking. */
+const LIMIT = -1;
+const BACKTRACKING_LIMIT = 4096;
+const letters = (n: number) => "a".repeat(n);
+let abSeed = 1;
+function randomAb(n: number): string {
+  const random = prng(n * 1000 + abSeed++);
+  let text = "";
+  for (let i = 0; i < n; i++) text += random() < 0.5 ? "a" : "b";
+  return text;
+}
+const REGEX_CASES: RegexCase[] = [
+  {
+    name: "path id",
+    pattern: "/users/[0-9]+",
+    subject: () => "/users/12345",
+    lengths: [12],
+    adversarial: false,
+  },
+  {
+    name: "versioned API path",
+    pattern: "/api/v[0-9]+/orders/[0-9]+(/items/[0-9]+)?",
+    subject: () => "/api/v2/orders/991/items/7",
+    lengths: [26],
+    adversarial: false,
+  },
+  {
+    name: "user-agent header",
+    pattern: "[^/]*Chrome/[0-9]+[^/]*",
+    subject: () => USER_AGENT,
+    lengths: [USER_AGENT.length],
+    adversarial: false,
+  },
+  {
+    name: "UUID header",
+    pattern: "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+    subject: () => "9b2f6c1e-3d4a-4f5b-8c6d-7e8f9a0b1c2d",
+    lengths: [36],
+    adversarial: false,
+  },
+  {
+    name: "files/.* on a long path",
+    pattern: "/files/.*",
+    subject: (n) => `/files/${letters(n - 7)}`,
+    lengths: [110, LIMIT],
+    adversarial: false,
+  },
+  {
+    // 2^12 DFA states for random a/b text: each new subject makes RE2's lazy DFA build new states.
+    name: "DFA-hostile, random a/b",
+    pattern: "[ab]*a[ab]{12}",
+    subject: randomAb,
+    lengths: [110, LIMIT],
+    adversarial: false,
+    fresh: true,
+  },
+  {
+    name: "DFA-hostile near the cap",
+    pattern: "(?:a|b|ab|ba|aa|bb)*a(?:[ab]{0,10}){4}",
+    subject: randomAb,
+    lengths: [110, LIMIT],
+    adversarial: false,
+    fresh: true,
+  },
+  {
+    name: "DFA-hostile, 40 + 40",
+    pattern: "[ab]*a[ab]{40}b[ab]{40}",
+    subject: randomAb,
+    lengths: [110, LIMIT],
+    adversarial: false,
+    fresh: true,
+  },
+  {
+    name: "issue 11 (refused by the cap in RE2)",
+    pattern: ISSUE_PATTERN,
+    subject: (n) => `/r/${letters(n - 3)}`,
+    lengths: [110],
+    adversarial: true,
+  },
+  {
+    name: "runs of bounded repeats, within the cap",
+    pattern: "/r/[a-z]{0,7}[a-z]{0,7}[a-z]{0,7}[a-z]{0,7}[a-z]{0,7}[a-z]{0,7}!",
+    subject: (n) => `/r/${letters(n - 3)}`,
+    lengths: [110, LIMIT],
+    adversarial: true,
+  },
+  {
+    name: "six stars",
+    pattern: "/r/[a-z]*[a-z]*[a-z]*[a-z]*[a-z]*[a-z]*!",
+    subject: (n) => `/r/${letters(n - 3)}`,
+    lengths: [110, LIMIT],
+    adversarial: true,
+  },
+  {
+    name: "nested quantifier",
+    pattern: "(?:[a-z]+)+!",
+    subject: letters,
+    lengths: [110, LIMIT],
+    adversarial: true,
+  },
+];
+
+/** Fastest of 5 windows of about 20 ms each, per call. */
+function microsPerMatch(test: (s: string) => boolean, subject: string): number {
+  let best = Number.POSITIVE_INFINITY;
+  for (let window = 0; window < 5; window++) {
+    let calls = 0;
+    const started = performance.now();
+    let elapsed = 0;
+    do {
+      test(subject);
+      calls++;
+      elapsed = performance.now() - started;
+    } while (elapsed < 20);
+    best = Math.min(best, (1000 * elapsed) / calls);
+  }
+  return best;
+}
+
+/** Median and slowest of 31 calls, each on a subject never matched before. */
+function freshMicros(test: (s: string) => boolean, subject: () => string): string {
+  for (let i = 0; i < 5; i++) test(subject());
+  const times: number[] = [];
+  for (let i = 0; i < 31; i++) {
+    const value = subject();
+    const started = performance.now();
+    test(value);
+    times.push(1000 * (performance.now() - started));
+  }
+  times.sort((a, b) => a - b);
+  return `${format(times[15]!, 0)} / ${format(times[30]!, 0)}`;
+}
+
+/** Backtracking on growing subjects: the longest that one run finished within the limit, and its time. */
+function backtrackingCost(regex: RegExp, c: RegexCase): string {
+  if (!c.adversarial)
+    return `${format(
+      microsPerMatch((s) => regex.test(s), c.subject(c.lengths[0]!)),
+      2,
+    )} µs`;
+  let finished = "";
+  for (let n = 8; n <= BACKTRACKING_LIMIT; n += n < 32 ? 1 : Math.ceil(n / 4)) {
+    const started = performance.now();
+    regex.test(c.subject(n));
+    const ms = performance.now() - started;
+    finished = `${format(ms, ms < 10 ? 2 : 0)} ms at ${n} chars`;
+    if (ms > BACKTRACK_LIMIT_MS) return `${finished} (grows without bound)`;
+  }
+  return finished;
+}
+
+function regexMatchCost(): void {
+  const rows: string[] = [];
+  for (const c of REGEX_CASES) {
+    const before = backtrackingCost(new RegExp(`^(?:${c.pattern})$`), c);
+    let now: string;
+    try {
+      const regex = compileTableRegex(c.pattern);
+      now = c.lengths
+        .map((length) => (length === LIMIT ? regex.subjectLimit : length))
+        .map((n) =>
+          c.fresh
+            ? `${freshMicros(regex.test, () => c.subject(n))} µs at ${n}`
+            : `${format(microsPerMatch(regex.test, c.subject(n)), 2)} µs at ${n}`,
+        )
+        .join(", ");
+    } catch (error) {
+      now = `refused: ${(error as Error).message.replace(/ \(.*$/, "")}`;
+    }
+    rows.push(`| ${c.name} | \`${c.pattern.replaceAll("|", "\\|")}\` | ${before} | ${now} |`);
+  }
+  console.log("## Regex match cost\n");
+  console.log(
+    `One whole-value match. Before: V8's backtracking RegExp; adversarial patterns are run on growing ` +
+      `subjects until one run takes over ${BACKTRACK_LIMIT_MS} ms. Now: RE2 (re2js), fastest of 5 windows, ` +
+      `per call, at the subject lengths shown (characters); for DFA-hostile cases, median / slowest of 31 ` +
+      `calls each on a new random subject. The last RE2 length is the longest value the pattern judges ` +
+      `(program size × length ≤ 16,384). Node ${process.version}.\n`,
+  );
+  console.log("| case | pattern | backtracking (before) | RE2 (now) |");
+  console.log("|---|---|---|---|");
+  for (const row of rows) console.log(row);
+  console.log("");
+}
+
 main();
+regexMatchCost();

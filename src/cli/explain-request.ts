@@ -13,6 +13,7 @@ import {
   matchRoute,
   normalizeHost,
   normalizePath,
+  RegexSubjectTooLong,
   type RouteMatch,
   redirectLocation,
   rewritePath,
@@ -61,13 +62,20 @@ export function explainRequest(compiled: CompiledRouteTable, input: ExplainInput
   if (!normalized.ok) return { matched: false, status: 400, reason: normalized.reason };
 
   const method = normaliseMethod(input.method);
-  const match = matchRoute(compiled, {
-    method,
-    host: normalizeHost(url.host),
-    path: normalized.path,
-    query: url.searchParams,
-    headers,
-  });
+  let match: RouteMatch | undefined;
+  try {
+    match = matchRoute(compiled, {
+      method,
+      host: normalizeHost(url.host),
+      path: normalized.path,
+      query: url.searchParams,
+      headers,
+    });
+  } catch (err) {
+    // A value longer than a route regex judges: the Worker refuses the request (routing/regex.ts).
+    if (err instanceof RegexSubjectTooLong) return { matched: false, status: 400, reason: err.message };
+    throw err;
+  }
   if (!match) return { matched: false, status: 404 };
 
   const { rule } = match;

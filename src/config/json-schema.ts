@@ -3,7 +3,7 @@
  * zod schema so the two cannot drift, with descriptions for editor hovers. Written to
  * `schema/route-table.schema.json` by `npm run schema:export`; a test keeps the committed file fresh.
  *
- * The JSON Schema checks shapes only: references, regex safety, hostnames and the other meaning checks
+ * The JSON Schema checks shapes only: references, regular expressions, hostnames and the other meaning checks
  * are `gatehouse validate`'s.
  */
 import { z } from "zod";

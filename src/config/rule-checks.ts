@@ -3,11 +3,12 @@
  * header lists, filter combinations, backends and timeouts. References between names are in
  * `references.ts`; rules that can never win in `shadowing.ts`.
  */
+
+import { regexProblem } from "../routing/regex.ts";
 import { HEADER_NAME_PATTERN, HEADER_VALUE_PATTERN } from "./constants.ts";
 import { parseDuration } from "./duration.ts";
 import { hostnameProblem } from "./hostnames.ts";
 import { type FieldPath, type ProblemReport, quote } from "./problems.ts";
-import { regexProblem } from "./regex-safety.ts";
 import type { Filter, HeaderModifier, Match, PathModifier, Rule } from "./schema.ts";
 import type { Salvaged, TableView } from "./table-view.ts";
 
@@ -55,7 +56,7 @@ function checkMatch(match: Salvaged<Match>, path: FieldPath, report: ProblemRepo
   if (match.path) {
     const valuePath = [...path, "path", "value"];
     if (match.path.type === "RegularExpression") {
-      const problem = regexProblem(match.path.value, { subjectHasNoLineBreaks: true });
+      const problem = regexProblem(match.path.value);
       if (problem) report.error(valuePath, problem);
     } else {
       const problem = pathValueProblem(match.path.value);
@@ -72,7 +73,7 @@ function checkMatch(match: Salvaged<Match>, path: FieldPath, report: ProblemRepo
       report.error([...headerPath, "name"], `header ${quote(header.name)} is matched twice in this match`);
     headerNames.add(name);
     if (header.type === "RegularExpression") {
-      const problem = regexProblem(header.value, { subjectHasNoLineBreaks: true });
+      const problem = regexProblem(header.value);
       if (problem) report.error([...headerPath, "value"], problem);
     } else if (!HEADER_VALUE_PATTERN.test(header.value)) {
       report.error(
@@ -93,8 +94,7 @@ function checkMatch(match: Salvaged<Match>, path: FieldPath, report: ProblemRepo
       );
     paramNames.add(param.name);
     if (param.type === "RegularExpression") {
-      // Query values are percent-decoded, so unlike paths and header values they can hold line breaks.
-      const problem = regexProblem(param.value, { subjectHasNoLineBreaks: false });
+      const problem = regexProblem(param.value);
       if (problem) report.error([...paramPath, "value"], problem);
     }
   });

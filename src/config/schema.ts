@@ -2,7 +2,7 @@
  * The route table's shape: the public contract of `shared/design/route-table.md`, written once as a
  * zod schema so that the types, the validator and the exported JSON Schema cannot drift apart.
  *
- * Shapes only. Cross-references and meaning (unknown clusters, catastrophic regexes, shadowed rules…)
+ * Shapes only. Cross-references and meaning (unknown clusters, regexes not RE2 or over the cap, shadowed rules…)
  * are checked in `validate.ts`, which reports every problem at once.
  */
 import { z } from "zod";

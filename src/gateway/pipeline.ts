@@ -5,7 +5,7 @@
  */
 import { authenticate } from "../auth/index.ts";
 import { answerPreflight, withCors } from "../filters/index.ts";
-import { matchRoute, normalizeHost, normalizePath } from "../routing/index.ts";
+import { matchRoute, normalizeHost, normalizePath, RegexSubjectTooLong } from "../routing/index.ts";
 import { enforceTlsPolicy } from "../tls/policy.ts";
 import { routeToUpstream } from "../upstream/index.ts";
 import { type AccessLogEntry, writeAccessLog } from "./access-log.ts";
@@ -112,6 +112,12 @@ export async function handleRequest(
     });
     return finish(withHsts(response, tls.hsts));
   } catch (err) {
+    // A route regex would have had to judge a value longer than it runs on (routing/regex.ts): refused,
+    // never treated as "no match", since the origin would act on that very value.
+    if (err instanceof RegexSubjectTooLong) {
+      log.error = "bad_request";
+      return finish(errorResponse(400, "bad_request", err.message, requestId));
+    }
     // A bug must not leak a stack trace to the client; the log keeps the message for operators.
     log.error = "internal_error";
     console.error(JSON.stringify({ type: "error", requestId, message: String(err) }));

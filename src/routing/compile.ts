@@ -19,7 +19,7 @@ import { parseRouteHostname } from "./hostname.ts";
 import type { HostGroup, MatchCandidate, PathTrieNode, RouteLookup, ValueCondition } from "./lookup.ts";
 import { normalizePath } from "./normalize.ts";
 import { comparePrecedence, PathKind, type PrecedenceKey } from "./precedence.ts";
-import { compileAnchoredRegex, literalPathSegments } from "./regex.ts";
+import { compileTableRegex, literalPathSegments, type TableRegex } from "./regex.ts";
 import {
   addExactCandidate,
   addPrefixCandidate,
@@ -236,12 +236,12 @@ function compileSessionPersistence(
 /**
  * What a path value compiles to, once per distinct value: a large table repeats the same few hundred
  * paths under thousands of hosts, so each is normalised, split and interned once, and each pattern
- * compiled once (a RegExp without `g` or `y` keeps no state between tests, so candidates share it).
+ * compiled once (a `TableRegex` keeps no state between tests, so candidates share it).
  */
 interface PathCache {
   /** Exact and PathPrefix values as written → normalised value and its interned segments. */
   readonly values: Map<string, { readonly value: string; readonly segments: readonly string[] }>;
-  readonly patterns: Map<string, { readonly regex: RegExp; readonly segments: readonly string[] }>;
+  readonly patterns: Map<string, { readonly regex: TableRegex; readonly segments: readonly string[] }>;
   /** Every segment string of every trie: `api` under a hundred thousand hosts is one string. */
   readonly segments: Map<string, string>;
 }
@@ -266,7 +266,7 @@ function draftCandidate(
     ? compileConditions(match.queryParams, false, rule, matchIndex, "queryParams")
     : NO_CONDITIONS;
   let compiledPathMatch = pathMatch;
-  let pathRegex: RegExp | undefined;
+  let pathRegex: TableRegex | undefined;
   let exactPath: string | undefined;
   let trieSegments: readonly string[];
   if (pathMatch.type === "RegularExpression") {
@@ -324,7 +324,7 @@ function compiledPattern(
   paths: PathCache,
   rule: CompiledRule,
   matchIndex: number,
-): { regex: RegExp; segments: readonly string[] } {
+): { regex: TableRegex; segments: readonly string[] } {
   let entry = paths.patterns.get(pattern);
   if (entry === undefined) {
     const regex = compileRegex(pattern, rule, matchIndex, ".path.value");
@@ -373,13 +373,11 @@ function compileConditions(
 
 const NO_CONDITIONS: readonly ValueCondition[] = Object.freeze([]);
 
-function compileRegex(pattern: string, rule: CompiledRule, matchIndex: number, within: string): RegExp {
+function compileRegex(pattern: string, rule: CompiledRule, matchIndex: number, within: string): TableRegex {
   try {
-    return compileAnchoredRegex(pattern);
+    return compileTableRegex(pattern);
   } catch (err) {
-    throw new Error(
-      `${matchField(rule, matchIndex)}${within}: invalid regular expression (${(err as Error).message})`,
-    );
+    throw new Error(`${matchField(rule, matchIndex)}${within}: ${(err as Error).message}`);
   }
 }
 

@@ -3,5 +3,6 @@ export { compileRouteTable, effectiveTls } from "./compile.ts";
 export { matchRoute } from "./match.ts";
 export { type NormalizedPath, normalizeHost, normalizePath } from "./normalize.ts";
 export { comparePrecedence, type PrecedenceKey } from "./precedence.ts";
+export { RegexSubjectTooLong } from "./regex.ts";
 export { type RedirectSource, type RequestRedirect, redirectLocation, rewritePath } from "./rewrite.ts";
 export type { CompiledRouteTable, CompiledRule, MatchInput, RouteMatch } from "./types.ts";

@@ -9,6 +9,7 @@
  *
  * Every candidate list is in precedence order (see `precedence.ts`), fixed once at compile time.
  */
+import type { TableRegex } from "./regex.ts";
 import type { RouteMatch } from "./types.ts";
 
 /** One header or query-parameter condition: exact value, or an anchored regular expression. */
@@ -16,7 +17,7 @@ export interface ValueCondition {
   /** Header names lower-cased; query-parameter names as written (they are case-sensitive). */
   readonly name: string;
   readonly value: string;
-  readonly regex: RegExp | undefined;
+  readonly regex: TableRegex | undefined;
 }
 
 /**
@@ -26,7 +27,7 @@ export interface ValueCondition {
  */
 export interface MatchCandidate extends RouteMatch {
   /** Set for RegularExpression paths. */
-  readonly pathRegex: RegExp | undefined;
+  readonly pathRegex: TableRegex | undefined;
   /**
    * Set for Exact paths: the normalised value, one string for every candidate with that value (a
    * table repeats its paths under many hosts), so the comparison reads a string that is likely in the

@@ -10,9 +10,9 @@
  * 3. its shape against the normalised schema (`table-shape.ts`): a table this Worker understands;
  * 4. the references between its parts (every cluster and provider a rule names exists), with the same
  *    check and messages as `gatehouse validate` (`config/references.ts`);
- * 5. the safety of every regular expression it would run per request (`config/regex-safety.ts`): the
- *    one meaning check whose failure would not just misroute but stall the isolate, so a record written
- *    by hand cannot slip a catastrophic pattern past the CLI.
+ * 5. every regular expression it would run per request is valid RE2 within the program-size cap
+ *    (`routing/regex.ts`): the one meaning check whose failure would not just misroute but make each
+ *    match costlier than the gateway's bound, so a record written by hand cannot slip one past the CLI.
  *
  * The rest of validation (hostnames, header lists, shadowed rules…) is the CLI's: every table it writes
  * has passed it, and the hash proves the table is the one it wrote. `rollback` and `diff` apply these
@@ -20,9 +20,9 @@
  */
 import { formatProblem, ProblemReport } from "../config/problems.ts";
 import { checkNamesAndReferences } from "../config/references.ts";
-import { type RegexContext, regexProblem } from "../config/regex-safety.ts";
 import type { RouteTable } from "../config/schema.ts";
 import { viewOfTable } from "../config/table-view.ts";
+import { regexProblem } from "../routing/regex.ts";
 import { parseVersionRecord, tableHash, type VersionInfo, versionId, versionKey } from "./kv-layout.ts";
 import { tableShapeProblem } from "./table-shape.ts";
 
@@ -89,34 +89,27 @@ export function checkStoredTable(input: unknown): TableCheck {
   const table = input as RouteTable;
   const report = new ProblemReport();
   checkNamesAndReferences(viewOfTable(table), report);
-  checkRegexSafety(table, report);
+  checkRegexes(table, report);
   if (report.errors.length > 0) return { ok: false, problems: report.errors.map(formatProblem) };
   return { ok: true, table };
 }
 
-const PATHS_AND_HEADERS: RegexContext = { subjectHasNoLineBreaks: true };
-// Query values are percent-decoded, so unlike paths and header values they can hold line breaks.
-const QUERY_VALUES: RegexContext = { subjectHasNoLineBreaks: false };
-
 /** The regexes `config/rule-checks.ts` checks for `validate`, at the same paths and in the same words. */
-function checkRegexSafety(table: RouteTable, report: ProblemReport): void {
+function checkRegexes(table: RouteTable, report: ProblemReport): void {
   table.routes.forEach((route, r) => {
     route.rules.forEach((rule, u) => {
       rule.matches?.forEach((match, m) => {
         const at = ["routes", r, "rules", u, "matches", m];
-        const check = (pattern: string, context: RegexContext, field: (string | number)[]) => {
-          const problem = regexProblem(pattern, context);
+        const check = (pattern: string, field: (string | number)[]) => {
+          const problem = regexProblem(pattern);
           if (problem) report.error([...at, ...field], problem);
         };
-        if (match.path?.type === "RegularExpression")
-          check(match.path.value, PATHS_AND_HEADERS, ["path", "value"]);
+        if (match.path?.type === "RegularExpression") check(match.path.value, ["path", "value"]);
         match.headers?.forEach((header, i) => {
-          if (header.type === "RegularExpression")
-            check(header.value, PATHS_AND_HEADERS, ["headers", i, "value"]);
+          if (header.type === "RegularExpression") check(header.value, ["headers", i, "value"]);
         });
         match.queryParams?.forEach((param, i) => {
-          if (param.type === "RegularExpression")
-            check(param.value, QUERY_VALUES, ["queryParams", i, "value"]);
+          if (param.type === "RegularExpression") check(param.value, ["queryParams", i, "value"]);
         });
       });
     });

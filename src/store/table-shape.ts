@@ -11,7 +11,7 @@
  * - with only the keywords zod emits. Any other keyword fails closed, and a test proves the committed
  *   shape uses none.
  *
- * Shapes only: references are `table-references.ts`; meaning (regex safety, hostnames, shadowing…) is
+ * Shapes only: references are `table-references.ts`; meaning (regular expressions, hostnames, shadowing…) is
  * the CLI's (docs/kv-layout.md, "Trust boundary").
  */
 import { type FieldPath, formatPath } from "../config/problems.ts";

@@ -43,6 +43,11 @@ routes:
               scheme: https
               path: { type: ReplaceFullPath, replaceFullPath: /new }
               statusCode: 301
+  - id: regex
+    hostnames: [re.example.com]
+    rules:
+      - matches: [{ path: { type: RegularExpression, value: "/r/[a-z]+" } }]
+        backendRefs: [{ name: orders }]
 `;
 
 let dir: string;
@@ -109,6 +114,19 @@ describe('gatehouse explain FILE "METHOD URL"', () => {
       matched: false,
       status: 400,
       reason: expect.stringMatching(/encoded slash/),
+    });
+  });
+
+  it("says 400, as the Worker would, for a path longer than a route regex judges", async () => {
+    expect(JSON.parse((await explain("GET https://re.example.com/r/abc")).stdout)).toMatchObject({
+      matched: true,
+    });
+    expect(JSON.parse((await explain(`GET https://re.example.com/r/${"a".repeat(3000)}`)).stdout)).toEqual({
+      matched: false,
+      status: 400,
+      reason: expect.stringMatching(
+        /^a value of 3003 characters is longer than the \d+ a route regular expression judges$/,
+      ),
     });
   });
 

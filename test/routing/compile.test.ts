@@ -258,12 +258,18 @@ describe("refusals", () => {
 
   it("names the field of an invalid regular expression", () => {
     expect(() => compileRouteTable(withPattern("/users/[0-9"))).toThrow(
-      /^routes\[0\]\.rules\[0\]\.matches\[0\]\.path\.value: invalid regular expression/,
+      /^routes\[0\]\.rules\[0\]\.matches\[0\]\.path\.value: is not a valid RE2 regular expression/,
     );
   });
 
   it("refuses a pattern that would escape its anchors", () => {
-    expect(() => compileRouteTable(withPattern("/x)|(.*"))).toThrow(/invalid regular expression/);
+    expect(() => compileRouteTable(withPattern("/x)|(.*"))).toThrow(/is not a valid RE2 regular expression/);
+  });
+
+  it("refuses a pattern over the program-size cap, so an unchecked table cannot slip one in", () => {
+    expect(() => compileRouteTable(withPattern("/[a-z]{0,99}[a-z]{0,99}[a-z]{0,99}"))).toThrow(
+      /^routes\[0\]\.rules\[0\]\.matches\[0\]\.path\.value: regular expression program size \d+ exceeds the limit of 100/,
+    );
   });
 
   it("names the field of an invalid header pattern", () => {

@@ -1,32 +1,109 @@
 import { describe, expect, it } from "vitest";
-import { compileAnchoredRegex, literalPathSegments } from "../../src/routing/regex.ts";
+import {
+  compileTableRegex,
+  literalPathSegments,
+  MAX_REGEX_PROGRAM_SIZE,
+  MAX_REGEX_WORK,
+  RegexSubjectTooLong,
+  regexProblem,
+  subjectLimit,
+} from "../../src/routing/regex.ts";
 
-describe("compileAnchoredRegex", () => {
-  it("anchors the pattern to the whole value", () => {
-    const regex = compileAnchoredRegex("/a|/b");
+/** Issue 11's pattern: 18 s of V8 backtracking on a 110-character path. */
+const ISSUE_PATTERN = "/r/[a-z]{0,99}[a-z]{0,99}[a-z]{0,99}[a-z]{0,99}[a-z]{0,99}[a-z]{0,99}!";
+
+describe("compileTableRegex", () => {
+  it("matches the whole value, as RE2's full match", () => {
+    const regex = compileTableRegex("/a|/b");
     expect(["/a", "/b"].map((s) => regex.test(s))).toEqual([true, true]);
     expect(["/ab", "x/a", "/b/"].map((s) => regex.test(s))).toEqual([false, false, false]);
   });
 
-  it("refuses a pattern that is not valid on its own", () => {
-    expect(() => compileAnchoredRegex("a)|(b")).toThrow(SyntaxError);
-    expect(() => compileAnchoredRegex("[")).toThrow(SyntaxError);
-    // Ways a `)` could close the anchoring group, or a pattern could lean on the wrapper to be valid.
-    for (const pattern of ["a)(", "[a]b)|(c", "\\(a)|(b", "(a))|((b", "a\\", "[a\\]|(b", "(a|b"]) {
-      expect(() => compileAnchoredRegex(pattern), pattern).toThrow(SyntaxError);
-    }
-  });
-
-  it("compiles balanced patterns with escapes and classes as written", () => {
+  it("reads RE2 syntax: escapes, classes, flags, named groups", () => {
     for (const [pattern, yes, no] of [
       ["/a\\(b\\)", "/a(b)", "/ab"],
       ["/[)(]+", "/)(", "/a"],
       ["/(x|y)[0-9]{2}", "/x12", "/x1"],
       ["/[\\]]", "/]", "/["],
+      ["(?i)/api/.*", "/API/x", "/apx/x"],
+      ["/x/(?P<id>[0-9]+)", "/x/12", "/x/a"],
+      ["/[[:alpha:]]+", "/abc", "/a1"],
+      ["/\\pL+", "/été", "/1"],
+      ["/\\Q.*\\E", "/.*", "/ab"],
     ] as const) {
-      const regex = compileAnchoredRegex(pattern);
+      const regex = compileTableRegex(pattern);
       expect([regex.test(yes), regex.test(no)], pattern).toEqual([true, false]);
     }
+  });
+
+  it("throws the reason for a pattern validation refuses, so an unchecked table cannot slip one in", () => {
+    expect(() => compileTableRegex("a)|(b")).toThrow(/^is not a valid RE2 regular expression/);
+    expect(() => compileTableRegex(ISSUE_PATTERN)).toThrow(/program size 1194 exceeds the limit of 100/);
+  });
+
+  it("refuses to judge a value longer than its pattern's limit instead of answering no", () => {
+    const regex = compileTableRegex(".*"); // 4 instructions
+    expect(regex.subjectLimit).toBe(MAX_REGEX_WORK / 4);
+    expect(regex.test("a".repeat(regex.subjectLimit))).toBe(true);
+    expect(() => regex.test("a".repeat(regex.subjectLimit + 1))).toThrow(RegexSubjectTooLong);
+    expect(() => regex.test("a".repeat(regex.subjectLimit + 1))).toThrow(
+      "a value of 4097 characters is longer than the 4096 a route regular expression judges",
+    );
+  });
+
+  it("bounds program size times subject length, so a larger pattern judges shorter values", () => {
+    expect(compileTableRegex("/users/[0-9]+").subjectLimit).toBe(subjectLimit(11));
+    expect(subjectLimit(11)).toBe(1489);
+    expect(subjectLimit(MAX_REGEX_PROGRAM_SIZE)).toBe(163);
+  });
+});
+
+describe("regexProblem", () => {
+  it.each([
+    "/users/[0-9]+",
+    "/api/v[0-9]+/orders/.*",
+    "[^/]*Chrome/[0-9]+[^/]*",
+    "/orders/[0-9]+(/items/[0-9]+)?",
+    "(\\d{1,3}\\.){3}\\d{1,3}",
+    "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+    // Catastrophic for a backtracking engine, linear for RE2: accepted.
+    "(a+)+b",
+    "(a|a)*",
+    "/.*-.*/end",
+    "/r/[a-z]*[a-z]*[a-z]*[a-z]*[a-z]*[a-z]*!",
+  ])("accepts %s", (pattern) => {
+    expect(regexProblem(pattern)).toBeUndefined();
+  });
+
+  it("refuses a program over the cap, with its size and the limit", () => {
+    expect(regexProblem(ISSUE_PATTERN)).toMatch(
+      /^regular expression program size 1194 exceeds the limit of 100 \(/,
+    );
+    expect(regexProblem("a{1,1000}")).toMatch(
+      /^regular expression program size 2001 exceeds the limit of 100/,
+    );
+    expect(MAX_REGEX_PROGRAM_SIZE).toBe(100);
+  });
+
+  it("names lookaround and backreferences, which RE2 lacks by design", () => {
+    for (const pattern of ["(?=a)a", "a(?!b)", "(?<=a)b", "(?<!a)b"]) {
+      expect(regexProblem(pattern), pattern).toMatch(
+        /^uses lookaround .*, which RE2 does not support \(route regexes run in linear time\)$/,
+      );
+    }
+    for (const pattern of ["/(x)\\1", "\\k<n>(?<n>a)"]) {
+      expect(regexProblem(pattern), pattern).toMatch(/^uses a backreference .*, which RE2 does not support/);
+    }
+  });
+
+  it("gives RE2's reason for a pattern that is not valid at all", () => {
+    expect(regexProblem("/api/(v1")).toBe(
+      "is not a valid RE2 regular expression (missing closing ): `/api/(v1`)",
+    );
+    expect(regexProblem("[")).toBe("is not a valid RE2 regular expression (missing closing ]: `[`)");
+    expect(regexProblem("a{1001}")).toMatch(/invalid repeat count/);
+    // Valid only if wrapped: must not reach outside the whole-value match.
+    expect(regexProblem("a)|(.*")).toMatch(/^is not a valid RE2 regular expression \(unexpected \)/);
   });
 });
 
@@ -63,7 +140,7 @@ describe("literalPathSegments", () => {
       ["/api/?x", "/apix"],
     ];
     for (const [pattern, path] of samples) {
-      if (!compileAnchoredRegex(pattern).test(path)) continue;
+      if (!compileTableRegex(pattern).test(path)) continue;
       const segments = literalPathSegments(pattern);
       expect(path.startsWith(`/${segments.join("/")}${segments.length ? "/" : ""}`), pattern).toBe(true);
     }
