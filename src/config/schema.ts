@@ -166,7 +166,7 @@ export const ActiveHealthCheckSchema = z.strictObject({
   timeout: duration.optional(),
   healthyThreshold: z.number().int().min(1).max(100).optional(),
   unhealthyThreshold: z.number().int().min(1).max(100).optional(),
-  expectedStatuses: z.array(z.number().int().min(200).max(599)).min(1).max(100).optional(),
+  expectedStatuses: z.array(z.number().int().min(200).max(599)).min(1).optional(),
 });
 
 export const ClusterSchema = z.strictObject({
