@@ -31,6 +31,7 @@ import { type RouteTable, RouteTableSchema } from "../src/config/schema.ts";
 import {
   comparePrecedence,
   compileRouteTable,
+  findAmbiguity,
   type MatchInput,
   matchRoute,
   normalizeHost,
@@ -110,6 +111,40 @@ function gatehouseWithNormalisation(table: RouteTable, requests: RawRequest[]): 
     name: "Gatehouse, normalise + match",
     compileMs: Number.NaN,
     lookup: (i) => matchRoute(compiled, matchInputOf(requests[i]!)),
+  };
+}
+
+/**
+ * Match, then the origin-readings check (`path-ambiguity.ts`) on a table where every fourth route's
+ * first rule requires auth, so most hosts mix protected and open rules; every eighth request's path is
+ * upper-cased, so the case reading has work. Compile time includes the plan (and the case-folded copy
+ * when values have upper case, which generated ones do not).
+ */
+function gatehouseWithReadings(table: RouteTable, inputs: MatchInput[]): Matcher {
+  const mixed: RouteTable = {
+    ...table,
+    routes: table.routes.map((route, r) =>
+      r % 4 === 0
+        ? {
+            ...route,
+            rules: route.rules.map((rule, u) => (u === 0 ? { ...rule, auth: { provider: "p" } } : rule)),
+          }
+        : route,
+    ),
+  };
+  const shouted = inputs.map((input, i) =>
+    i % 8 === 0 ? { ...input, path: input.path.toUpperCase() } : input,
+  );
+  const compileMs = medianMs(table.routes.length >= 100_000 ? 3 : 5, () => compileRouteTable(mixed));
+  const compiled = compileRouteTable(mixed);
+  return {
+    name: "Gatehouse, match + origin readings (mixed protection)",
+    compileMs,
+    lookup: (i) => {
+      const input = shouted[i]!;
+      const match = matchRoute(compiled, input);
+      return match && (findAmbiguity(compiled, input, match) ?? match);
+    },
   };
 }
 
@@ -339,6 +374,7 @@ const MATCHERS: { name: string; create: MatcherFactory }[] = [
     name: "gatehouse-normalise",
     create: (table, _inputs, requests) => gatehouseWithNormalisation(table, requests),
   },
+  { name: "gatehouse-readings", create: (table, inputs) => gatehouseWithReadings(table, inputs) },
   {
     name: "gatehouse-hot",
     create: (table, inputs) => {

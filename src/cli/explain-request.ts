@@ -8,8 +8,11 @@
  */
 import type { Cluster, Endpoint } from "../config/schema.ts";
 import {
+  ambiguityMessage,
   type CompiledRouteTable,
   type CompiledRule,
+  findAmbiguity,
+  type MatchInput,
   matchRoute,
   normalizeHost,
   normalizePath,
@@ -41,14 +44,6 @@ export type ExplainResult =
   | { matched: false; status: 404 }
   | { matched: false; status: 400; reason: string };
 
-/** Methods fetch() upper-cases (the worker sees `GET` for `get`); any other is kept as written. */
-const NORMALISED_METHODS = new Set(["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"]);
-
-export function normaliseMethod(method: string): string {
-  const upper = method.toUpperCase();
-  return NORMALISED_METHODS.has(upper) ? upper : method;
-}
-
 /**
  * Explain one request. Throws `TypeError` when the URL is not an absolute http(s) URL or a header is
  * not a valid HTTP header: those are the caller's input errors, not the table's.
@@ -61,22 +56,27 @@ export function explainRequest(compiled: CompiledRouteTable, input: ExplainInput
   });
   if (!normalized.ok) return { matched: false, status: 400, reason: normalized.reason };
 
-  const method = normaliseMethod(input.method);
+  // Compared exactly as sent, as the Worker's matcher does: `get` is not `GET` (RFC 9110 §9.1).
+  const method = input.method;
+  const request: MatchInput = {
+    method,
+    host: normalizeHost(url.host),
+    path: normalized.path,
+    query: url.searchParams,
+    headers,
+  };
   let match: RouteMatch | undefined;
+  let ambiguity: ReturnType<typeof findAmbiguity>;
   try {
-    match = matchRoute(compiled, {
-      method,
-      host: normalizeHost(url.host),
-      path: normalized.path,
-      query: url.searchParams,
-      headers,
-    });
+    match = matchRoute(compiled, request);
+    ambiguity = match && findAmbiguity(compiled, request, match);
   } catch (err) {
     // A value longer than a route regex judges: the Worker refuses the request (routing/regex.ts).
     if (err instanceof RegexSubjectTooLong) return { matched: false, status: 400, reason: err.message };
     throw err;
   }
   if (!match) return { matched: false, status: 404 };
+  if (ambiguity) return { matched: false, status: 400, reason: ambiguityMessage(ambiguity) };
 
   const { rule } = match;
   const found = { matched: true as const, route: rule.routeId, rule: rule.ruleIndex };

@@ -57,3 +57,15 @@ export const ACTIVE_HEALTH_DEFAULTS = {
   unhealthyThreshold: 2,
   expectedStatuses: [200] as readonly number[],
 } as const;
+
+/**
+ * The origin path readings a table can relax by name (docs/routing.md, "Origin readings"); the routing
+ * core's `origin-readings.ts` implements them in this order.
+ */
+export const PATH_READING_NAMES = [
+  "semicolonParameters",
+  "caseInsensitive",
+  "trailingDotsAndSpaces",
+  "invisibleCharacters",
+  "doubleDecoding",
+] as const;

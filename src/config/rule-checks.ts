@@ -8,6 +8,7 @@ import { regexProblem } from "../routing/regex.ts";
 import { HEADER_NAME_PATTERN, HEADER_VALUE_PATTERN } from "./constants.ts";
 import { parseDuration } from "./duration.ts";
 import { hostnameProblem } from "./hostnames.ts";
+import { pathEncodingProblem } from "./path-values.ts";
 import { type FieldPath, type ProblemReport, quote } from "./problems.ts";
 import type { Filter, HeaderModifier, Match, PathModifier, Rule } from "./schema.ts";
 import type { Salvaged, TableView } from "./table-view.ts";
@@ -64,14 +65,20 @@ function checkMatch(match: Salvaged<Match>, path: FieldPath, report: ProblemRepo
     }
   }
 
-  const headerNames = new Set<string>();
+  const headerNames = new Map<string, number>();
   match.headers?.forEach((header, i) => {
     if (!header) return;
     const headerPath = [...path, "headers", i];
     const name = header.name.toLowerCase();
-    if (headerNames.has(name))
-      report.error([...headerPath, "name"], `header ${quote(header.name)} is matched twice in this match`);
-    headerNames.add(name);
+    // Gateway API: of conditions naming the same header (names compare case-insensitively) the first
+    // counts and later ones are ignored; the table stays valid, the author is told.
+    const first = headerNames.get(name);
+    if (first !== undefined)
+      report.warn(
+        [...headerPath, "name"],
+        `header ${quote(header.name)} is already matched at headers[${first}]: only the first condition counts, this one is ignored`,
+      );
+    else headerNames.set(name, i);
     if (header.type === "RegularExpression") {
       const problem = regexProblem(header.value);
       if (problem) report.error([...headerPath, "value"], problem);
@@ -114,7 +121,7 @@ export function pathValueProblem(value: string): string | undefined {
   }
   if (/\/\/|(^|\/)\.{1,2}(\/|$)/.test(value))
     return 'must be a normalised path (no "//", "." or ".." segments)';
-  return undefined;
+  return pathEncodingProblem(value);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -268,17 +275,23 @@ function checkPathModifier(
     if (problem) report.error([...path, "replaceFullPath"], problem);
     return;
   }
-  const problem = pathValueProblem(modifier.replacePrefixMatch);
-  if (problem) report.error([...path, "replacePrefixMatch"], problem);
-  // Only a prefix match says which part of the path to replace.
+  // "" is a valid replacement (Gateway API: prefix `/foo`, replacement "": `/foo/bar` → `/bar`).
+  if (modifier.replacePrefixMatch !== "") {
+    const problem = pathValueProblem(modifier.replacePrefixMatch);
+    if (problem) report.error([...path, "replacePrefixMatch"], problem);
+  }
+  // Gateway API: exactly one match, a PathPrefix one, says which part of the path to replace. A rule
+  // without matches has the one default match, `PathPrefix /`.
   const matches = rule.matches ?? [];
-  const offending = matches.findIndex(
-    (match) => match !== undefined && (match.path?.type ?? "PathPrefix") !== "PathPrefix",
-  );
-  if (offending >= 0) {
+  if (matches.length > 1) {
     report.error(
       path,
-      `ReplacePrefixMatch needs every match of the rule to be a PathPrefix match (matches[${offending}] is ${matches[offending]?.path?.type})`,
+      `ReplacePrefixMatch needs exactly one match in its rule, a PathPrefix match (the rule has ${matches.length})`,
+    );
+  } else if (matches[0] !== undefined && (matches[0].path?.type ?? "PathPrefix") !== "PathPrefix") {
+    report.error(
+      path,
+      `ReplacePrefixMatch needs exactly one match in its rule, a PathPrefix match (matches[0] is ${matches[0].path?.type})`,
     );
   }
 }

@@ -12,6 +12,7 @@ import {
   HEADER_VALUE_PATTERN,
   HTTP_METHODS,
   JWS_ALGORITHMS,
+  PATH_READING_NAMES,
   TLS_VERSIONS,
 } from "./constants.ts";
 
@@ -169,6 +170,17 @@ export const ActiveHealthCheckSchema = z.strictObject({
   expectedStatuses: z.array(z.number().int().min(200).max(599)).min(1).optional(),
 });
 
+/**
+ * Extension: the origin path readings (docs/routing.md) an operator whose origins are strict turns
+ * off by name; an omitted reading stays on.
+ */
+export const PathReadingsSchema = z.strictObject(
+  Object.fromEntries(PATH_READING_NAMES.map((reading) => [reading, z.boolean().optional()])) as Record<
+    (typeof PATH_READING_NAMES)[number],
+    z.ZodOptional<z.ZodBoolean>
+  >,
+);
+
 export const ClusterSchema = z.strictObject({
   endpoints: z.array(EndpointSchema).min(1),
   transport: TransportSchema.default({ type: "direct" }),
@@ -186,6 +198,8 @@ export const ClusterSchema = z.strictObject({
     .optional(),
   /** Extension: the Host the origin sees, instead of the endpoint URL's host. */
   hostname: z.string().min(1).optional(),
+  /** Extension: how this cluster's origins read paths, over the table's `paths.readings`. */
+  pathReadings: PathReadingsSchema.optional(),
 });
 
 // ---------------------------------------------------------------------------------------------------
@@ -221,7 +235,11 @@ export const HeaderModifierSchema = z.strictObject({
 
 export const PathModifierSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("ReplaceFullPath"), replaceFullPath: z.string().startsWith("/") }),
-  z.strictObject({ type: z.literal("ReplacePrefixMatch"), replacePrefixMatch: z.string().startsWith("/") }),
+  z.strictObject({
+    type: z.literal("ReplacePrefixMatch"),
+    // "" is the spec's own example: prefix `/foo` replaced by "" turns `/foo/bar` into `/bar`.
+    replacePrefixMatch: z.string().regex(/^(?:$|\/)/, { message: 'must be "" or start with "/"' }),
+  }),
 ]);
 
 export const BackendRefSchema = z.strictObject({
@@ -321,6 +339,8 @@ export const RouteTableSchema = z.strictObject({
     .strictObject({
       /** Accept `%2F` and `%5C` in paths (kept encoded, never decoded into separators). */
       allowEncodedSlashes: z.boolean().default(false),
+      /** The origin path readings every cluster gets unless it sets its own `pathReadings`. */
+      readings: PathReadingsSchema.optional(),
     })
     .optional(),
   tls: TlsPolicySchema.optional(),

@@ -9,6 +9,7 @@
  */
 import { checkClusters } from "./cluster-checks.ts";
 import { type Problem, ProblemReport } from "./problems.ts";
+import { checkProtectedBackends } from "./protection-checks.ts";
 import { checkProviders } from "./provider-checks.ts";
 import { checkNamesAndReferences } from "./references.ts";
 import { checkRoutes } from "./rule-checks.ts";
@@ -31,6 +32,7 @@ const CHECKS: readonly ((view: TableView, report: ProblemReport) => void)[] = [
   checkNamesAndReferences,
   checkRoutes,
   checkShadowedRules,
+  checkProtectedBackends,
 ];
 
 /** Shapes, references and meaning, every problem at once. Never throws. */

@@ -5,6 +5,7 @@
 export type GatewayErrorCode =
   | "bad_request"
   | "invalid_path"
+  | "ambiguous_path"
   | "route_not_found"
   | "no_route_table"
   | "route_table_unavailable"

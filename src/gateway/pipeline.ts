@@ -1,11 +1,19 @@
 /**
  * The request pipeline, one way through:
- *   normalise → route match → tls policy → auth → upstream (filters, pick, forward, retry) → response.
+ *   normalise → route match → origin readings → tls policy → auth → upstream (filters, pick, forward, retry) → response.
  * Each stage is a function in its own module; this file only wires them and owns the access log.
  */
 import { authenticate } from "../auth/index.ts";
 import { answerPreflight, withCors } from "../filters/index.ts";
-import { matchRoute, normalizeHost, normalizePath, RegexSubjectTooLong } from "../routing/index.ts";
+import {
+  ambiguityMessage,
+  findAmbiguity,
+  type MatchInput,
+  matchRoute,
+  normalizeHost,
+  normalizePath,
+  RegexSubjectTooLong,
+} from "../routing/index.ts";
 import { enforceTlsPolicy } from "../tls/policy.ts";
 import { routeToUpstream } from "../upstream/index.ts";
 import { type AccessLogEntry, writeAccessLog } from "./access-log.ts";
@@ -53,13 +61,14 @@ export async function handleRequest(
     // One parameter list per request: matching only reads it, and then it becomes the draft's, which
     // later stages may change.
     const query = new URLSearchParams(url.search);
-    const match = matchRoute(gateway.routing, {
+    const input: MatchInput = {
       method: request.method,
       host,
       path: normalized.path,
       query,
       headers: request.headers,
-    });
+    };
+    const match = matchRoute(gateway.routing, input);
     if (!match) {
       log.error = "route_not_found";
       return finish(
@@ -74,6 +83,13 @@ export async function handleRequest(
     const { rule } = match;
     log.route = rule.routeId;
     log.rule = rule.ruleName ?? rule.ruleIndex;
+    // Decided on the path every common origin acts on: a reading that lands on a differently
+    // protected rule is refused before anything is forwarded (docs/routing.md).
+    const ambiguity = findAmbiguity(gateway.routing, input, match);
+    if (ambiguity !== undefined) {
+      log.error = "ambiguous_path";
+      return finish(errorResponse(400, "ambiguous_path", ambiguityMessage(ambiguity), requestId));
+    }
     // The id made on arrival stands unless the route trusts the client's (one UUID per request).
     if (rule.trustRequestId) requestId = requestIdFor(request.headers.get("x-request-id"), true);
 

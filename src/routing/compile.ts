@@ -18,6 +18,8 @@ import type {
 import { parseRouteHostname } from "./hostname.ts";
 import type { HostGroup, MatchCandidate, PathTrieNode, RouteLookup, ValueCondition } from "./lookup.ts";
 import { normalizePath } from "./normalize.ts";
+import { ALL_READINGS, enabledReadings } from "./origin-readings.ts";
+import { compilePathAmbiguity, protectionKey } from "./path-ambiguity.ts";
 import { comparePrecedence, PathKind, type PrecedenceKey } from "./precedence.ts";
 import { compileTableRegex, literalPathSegments, type TableRegex } from "./regex.ts";
 import {
@@ -54,7 +56,15 @@ const NONE: readonly never[] = Object.freeze([]);
 const DEFAULT_PATH_MATCH: PathMatch = Object.freeze({ type: "PathPrefix", value: "/" });
 
 export function compileRouteTable(table: RouteTable): CompiledRouteTable {
+  const compiled = compileLookup(table);
+  return { ...compiled, ambiguity: compilePathAmbiguity(compiled, compileLookup) };
+}
+
+/** Rules and lookup, without the path-ambiguity plan (which compiles a case-folded copy with this). */
+function compileLookup(table: RouteTable): CompiledRouteTable {
   const rules: CompiledRule[] = [];
+  const protections = new Map<string, string>();
+  const readings = readingsByCluster(table);
   const drafts: Drafts = { candidates: [], trieSegments: [], keys: [] };
   const paths: PathCache = { values: new Map(), patterns: new Map(), segments: new Map() };
   // Plain loops, no callbacks: a large table compiles 200,000 matches, and a closure per match (or
@@ -65,7 +75,7 @@ export function compileRouteTable(table: RouteTable): CompiledRouteTable {
     const tls = effectiveTls(table.tls, route.tls);
     for (let ruleIndex = 0; ruleIndex < route.rules.length; ruleIndex++) {
       const rule = route.rules[ruleIndex]!;
-      const compiled = compileRule(route, routeIndex, rule, ruleIndex, tls);
+      const compiled = compileRule(route, routeIndex, rule, ruleIndex, tls, readings, protections);
       rules.push(compiled);
       const matches: readonly Match[] = rule.matches?.length ? rule.matches : DEFAULT_MATCHES;
       for (let matchIndex = 0; matchIndex < matches.length; matchIndex++) {
@@ -80,7 +90,12 @@ export function compileRouteTable(table: RouteTable): CompiledRouteTable {
     candidate.rank = rank;
     ordered[rank] = candidate;
   }
-  return { table, rules, lookup: buildLookup(routes, ordered, order, drafts.trieSegments, new Map()) };
+  return {
+    table,
+    rules,
+    lookup: buildLookup(routes, ordered, order, drafts.trieSegments, new Map()),
+    ambiguity: undefined,
+  };
 }
 
 const DEFAULT_MATCHES: readonly Match[] = Object.freeze([Object.freeze({})]);
@@ -165,14 +180,41 @@ function pathLengthOf(type: PathMatch["type"], value: string): number {
 // ---------------------------------------------------------------------------------------------------
 // Rules
 
+/** Each cluster's enabled origin readings (`origin-readings.ts`): its own settings over the table's. */
+function readingsByCluster(table: RouteTable): Map<string, number> {
+  const readings = new Map<string, number>();
+  for (const [name, cluster] of Object.entries(table.clusters)) {
+    readings.set(name, enabledReadings(table.paths?.readings, cluster.pathReadings));
+  }
+  return readings;
+}
+
+/**
+ * The readings of every origin the rule sends requests to: its backends and its mirrors. A name the
+ * table lacks (validation refuses that; the request will be answered 500) gets every reading.
+ */
+function ruleReadings(rule: Rule, readings: ReadonlyMap<string, number>): number {
+  let mask = 0;
+  for (const ref of rule.backendRefs ?? NONE) mask |= readings.get(ref.name) ?? ALL_READINGS;
+  for (const filter of rule.filters ?? NONE) {
+    if (filter.type === "RequestMirror")
+      mask |= readings.get(filter.requestMirror.backendRef.name) ?? ALL_READINGS;
+  }
+  return mask;
+}
+
 function compileRule(
   route: Route,
   routeIndex: number,
   rule: Rule,
   ruleIndex: number,
   tls: TlsPolicy | undefined,
+  readings: ReadonlyMap<string, number>,
+  protections: Map<string, string>,
 ): CompiledRule {
   return {
+    protection: protectionKey({ auth: rule.auth, tls }, protections),
+    pathReadings: ruleReadings(rule, readings),
     routeId: route.id,
     routeIndex,
     ruleIndex,

@@ -49,7 +49,8 @@ function refuse(reason: string): NormalizedPath {
  * 3. dot segments are removed (RFC 3986 §5.2.4), including those that were percent-encoded, and `..`
  *    never climbs above the root.
  *
- * Refused: `%00` always; `%2F` and `%5C` unless `allowEncodedSlashes` (then kept encoded and never
+ * Refused: `%00` always; percent-encoded bytes that are not valid UTF-8 (overlong forms such as
+ * `%C0%AE`, stray continuation bytes, surrogates) always; `%2F` and `%5C` unless `allowEncodedSlashes` (then kept encoded and never
  * treated as separators); malformed percent-encodings; dot segments carrying `;` parameters
  * (`..;/`), which servlet containers resolve as `..`.
  */
@@ -88,6 +89,17 @@ function canonicalCharacters(path: string, allowEncodedSlashes: boolean): Normal
       }
       const byte = high * 16 + low;
       if (byte === 0) return refuse("the path contains an encoded NUL (%00)");
+      if (byte >= 0x80) {
+        // A UTF-8 sequence, kept encoded, but only when it is valid: an origin's decoder would
+        // otherwise choose the meaning (lenient ones read the overlong `%C0%AE` as `.`).
+        const length = utf8SequenceLength(path, i);
+        if (length === 0) {
+          return refuse(`the path has invalid UTF-8 ("${path.slice(i, i + 12)}")`);
+        }
+        out += path.slice(i, i + length * 3).toUpperCase();
+        i += length * 3 - 1;
+        continue;
+      }
       if (byte === 0x2f || byte === 0x5c) {
         if (!allowEncodedSlashes) {
           return refuse(
@@ -117,6 +129,36 @@ function canonicalCharacters(path: string, allowEncodedSlashes: boolean): Normal
     }
   }
   return { ok: true, path: out };
+}
+
+/**
+ * How many percent-encoded bytes form the valid UTF-8 sequence that starts at `index` (RFC 3629: no
+ * overlong forms, no surrogates, nothing above U+10FFFF), or 0 when they do not form one.
+ */
+export function utf8SequenceLength(path: string, index: number): number {
+  const lead = encodedByteAt(path, index);
+  let length: number;
+  let min: number;
+  let codePoint: number;
+  if (lead >= 0xc2 && lead <= 0xdf) [length, min, codePoint] = [2, 0x80, lead & 0x1f];
+  else if (lead >= 0xe0 && lead <= 0xef) [length, min, codePoint] = [3, 0x800, lead & 0x0f];
+  else if (lead >= 0xf0 && lead <= 0xf4) [length, min, codePoint] = [4, 0x10000, lead & 0x07];
+  else return 0;
+  for (let k = 1; k < length; k++) {
+    const byte = encodedByteAt(path, index + k * 3);
+    if (byte < 0x80 || byte > 0xbf) return 0;
+    codePoint = (codePoint << 6) | (byte & 0x3f);
+  }
+  if (codePoint < min || codePoint > 0x10ffff || (codePoint >= 0xd800 && codePoint <= 0xdfff)) return 0;
+  return length;
+}
+
+/** The byte `%XX` at `index` encodes, or -1 when there is none there. */
+function encodedByteAt(path: string, index: number): number {
+  if (path.charCodeAt(index) !== 0x25) return -1;
+  const high = hexValue(path.charCodeAt(index + 1));
+  const low = hexValue(path.charCodeAt(index + 2));
+  return high < 0 || low < 0 ? -1 : high * 16 + low;
 }
 
 function encodeCodePoint(path: string, index: number): { text: string; width: number } | undefined {

@@ -14,6 +14,7 @@ import type {
   TlsPolicy,
 } from "../config/schema.ts";
 import type { RouteLookup } from "./lookup.ts";
+import type { PathAmbiguityPlan } from "./path-ambiguity.ts";
 
 /** A request as the matcher sees it: path already normalised (see `normalize.ts`). */
 export interface MatchInput {
@@ -60,6 +61,13 @@ export interface CompiledRule {
   readonly retry: CompiledRetry;
   readonly sessionPersistence: CompiledSessionPersistence | undefined;
   readonly trustRequestId: boolean;
+  /**
+   * What the gateway enforces before forwarding (auth, edge TLS policy) as one interned key: rules
+   * with equal keys are equally protected (`path-ambiguity.ts`).
+   */
+  readonly protection: string;
+  /** The origin readings (`origin-readings.ts`) of the clusters this rule sends to, as bits; 0: none. */
+  readonly pathReadings: number;
 }
 
 /** The result of `matchRoute`: the winning rule and the match (of its OR list) that held. */
@@ -76,4 +84,6 @@ export interface CompiledRouteTable {
   readonly rules: readonly CompiledRule[];
   /** The lookup structures `matchRoute` walks (see `lookup.ts`). */
   readonly lookup: RouteLookup;
+  /** Undefined when no request can read differently to an origin (`path-ambiguity.ts`). */
+  readonly ambiguity: PathAmbiguityPlan | undefined;
 }

@@ -10,7 +10,9 @@
  * 3. its shape against the normalised schema (`table-shape.ts`): a table this Worker understands;
  * 4. the references between its parts (every cluster and provider a rule names exists), with the same
  *    check and messages as `gatehouse validate` (`config/references.ts`);
- * 5. every regular expression it would run per request is valid RE2 within the program-size cap
+ * 5. the percent-encodings of Exact and PathPrefix values (`config/path-values.ts`): an encoded `/` or
+ *    a stray `%` would make the matcher compare against a path no request can have;
+ * 6. every regular expression it would run per request is valid RE2 within the program-size cap
  *    (`routing/regex.ts`): the one meaning check whose failure would not just misroute but make each
  *    match costlier than the gateway's bound, so a record written by hand cannot slip one past the CLI.
  *
@@ -18,6 +20,7 @@
  * has passed it, and the hash proves the table is the one it wrote. `rollback` and `diff` apply these
  * checks too, and full validation on top.
  */
+import { pathEncodingProblem } from "../config/path-values.ts";
 import { formatProblem, ProblemReport } from "../config/problems.ts";
 import { checkNamesAndReferences } from "../config/references.ts";
 import type { RouteTable } from "../config/schema.ts";
@@ -32,7 +35,7 @@ import { tableShapeProblem } from "./table-shape.ts";
  * - `record_invalid`: not JSON, an unknown format, or a malformed envelope;
  * - `id_mismatch`: the record is not the one its key names, or its id is not `versionId(version, hash)`;
  * - `hash_mismatch`: its table is not the one its hash was computed from;
- * - `check_failed`: its table fails the shape, reference or regex-safety checks.
+ * - `check_failed`: its table fails the shape, reference, path-value or regex checks.
  */
 export type RecordProblemCode = "record_invalid" | "id_mismatch" | "hash_mismatch" | "check_failed";
 
@@ -90,6 +93,7 @@ export function checkStoredTable(input: unknown): TableCheck {
   const report = new ProblemReport();
   checkNamesAndReferences(viewOfTable(table), report);
   checkRegexes(table, report);
+  checkPathValueEncodings(table, report);
   if (report.errors.length > 0) return { ok: false, problems: report.errors.map(formatProblem) };
   return { ok: true, table };
 }
@@ -111,6 +115,19 @@ function checkRegexes(table: RouteTable, report: ProblemReport): void {
         match.queryParams?.forEach((param, i) => {
           if (param.type === "RegularExpression") check(param.value, ["queryParams", i, "value"]);
         });
+      });
+    });
+  });
+}
+
+/** Exact and PathPrefix values, at the paths and in the words of `gatehouse validate`. */
+function checkPathValueEncodings(table: RouteTable, report: ProblemReport): void {
+  table.routes.forEach((route, r) => {
+    route.rules.forEach((rule, u) => {
+      rule.matches?.forEach((match, m) => {
+        if (match.path === undefined || match.path.type === "RegularExpression") return;
+        const problem = pathEncodingProblem(match.path.value);
+        if (problem) report.error(["routes", r, "rules", u, "matches", m, "path", "value"], problem);
       });
     });
   });

@@ -21,11 +21,19 @@ async function file(name: string, text: string): Promise<string> {
 
 describe("gatehouse validate", () => {
   it("exits 0 for a valid table, with a summary on stdout and nothing on stderr", async () => {
+    const run = await runGatehouse(["validate", "test/fixtures/valid/minimal.json"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^test\/fixtures\/valid\/minimal\.json: valid \(/);
+    expect(run.stderr).toBe("");
+  });
+
+  it("warns that the shipped example's protected backend is also reachable through its open catch-all", async () => {
     const run = await runGatehouse(["validate", "examples/routes.yaml"]);
     expect(run).toEqual({
       code: 0,
       stdout: "examples/routes.yaml: valid (2 routes, 7 rules, 2 clusters, 1 provider)\n",
-      stderr: "",
+      stderr:
+        'warning: routes[0].rules[5]: its backend "demo" is also reachable without auth through routes[1].rules[0] on the same host: the origin must not rely on the path alone to tell the two apart (docs/routing.md, "Origin readings")\n',
     });
   });
 

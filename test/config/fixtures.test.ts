@@ -89,8 +89,8 @@ describe("coverage of the checks the issue lists", () => {
     ["duplicate route id", /\.id: duplicate route id/],
     ["duplicate rule name", /\.name: duplicate rule name/],
     [
-      "ReplacePrefixMatch without PathPrefix",
-      /ReplacePrefixMatch needs every match of the rule to be a PathPrefix/,
+      "ReplacePrefixMatch without exactly one PathPrefix match",
+      /ReplacePrefixMatch needs exactly one match in its rule, a PathPrefix match/,
     ],
     ["invalid regex", /is not a valid RE2 regular expression/],
     ["regex over the program-size cap", /regular expression program size \d+ exceeds the limit of 100/],

@@ -79,6 +79,18 @@ describe("normalizePath", () => {
     ["a/b", "does not start with /"],
     ["*", "does not start with /"],
     ["/\ud800", "lone surrogate"],
+    // Invalid UTF-8: overlong forms of "." and "/" (read as those by lenient decoders), stray and
+    // missing continuation bytes, encoded surrogates, code points above U+10FFFF.
+    ["/a/%c0%ae%c0%ae/b", 'invalid UTF-8 ("%c0%ae'],
+    ["/a%C0%AFb", "invalid UTF-8"],
+    ["/a/%E0%80%AE", "invalid UTF-8"],
+    ["/a/%F0%80%80%AE", "invalid UTF-8"],
+    ["/a%80", "invalid UTF-8"],
+    ["/a%C3", "invalid UTF-8"],
+    ["/a%C3%28", "invalid UTF-8"],
+    ["/a%ED%A0%80", "invalid UTF-8"],
+    ["/a%F4%90%80%80", "invalid UTF-8"],
+    ["/a%FF", "invalid UTF-8"],
   ])("refuses %j (%s)", (raw, reason) => {
     const result = normalizePath(raw, strict);
     expect(result.ok).toBe(false);
@@ -91,6 +103,13 @@ describe("normalizePath", () => {
     // Not a separator, so "..%2F" is no dot segment and nothing is climbed.
     expect(normalizePath("/a/%2e%2e%2fb", lenient)).toEqual({ ok: true, path: "/a/..%2Fb" });
     expect(normalizePath("/a%00", lenient).ok).toBe(false);
+  });
+
+  it("keeps valid UTF-8 encoded, with upper-case hex", () => {
+    expect(normalizePath("/%c3%a9/%e2%82%ac/%f0%9f%98%80", strict)).toEqual({
+      ok: true,
+      path: "/%C3%A9/%E2%82%AC/%F0%9F%98%80",
+    });
   });
 
   it("returns an already normal path unchanged", () => {

@@ -42,6 +42,12 @@ describe("rewritePath", () => {
     expect(rewritePath(path, prefix(matched), replacePrefix(replacement))).toBe(expected);
   });
 
+  it('replaces the prefix with "" as the spec\'s table does: /foo → "" turns /foo/bar into /bar', () => {
+    expect(rewritePath("/foo/bar", prefix("/foo"), replacePrefix(""))).toBe("/bar");
+    expect(rewritePath("/foo", prefix("/foo"), replacePrefix(""))).toBe("/");
+    expect(rewritePath("/foo/", prefix("/foo/"), replacePrefix(""))).toBe("/");
+  });
+
   it("replaces the whole path for ReplaceFullPath, whatever matched", () => {
     expect(rewritePath("/foo/bar", prefix("/foo"), replaceFull("/one"))).toBe("/one");
     expect(

@@ -95,6 +95,24 @@ describe("checkStoredTable", () => {
     expect(checkStoredTable(table).ok).toBe(true);
   });
 
+  it("refuses Exact and PathPrefix values with an encoded / or a stray %, as validate words them", () => {
+    const table = structuredClone(normalised(tableFor("a.example.com"))) as RouteTable;
+    table.routes[0]!.rules[0]!.matches = [
+      { path: { type: "PathPrefix", value: "/a%2fb" } },
+      { path: { type: "Exact", value: "/a%zz" } },
+      { path: { type: "RegularExpression", value: "/a%.*" } },
+    ];
+    const expected = [
+      'routes[0].rules[0].matches[0].path.value: must not contain an encoded "/" ("%2f")',
+      'routes[0].rules[0].matches[1].path.value: has a "%" not followed by two hex digits ("%zz")',
+    ];
+    expect(checkStoredTable(table)).toEqual({ ok: false, problems: expected });
+    const validation = validateRouteTable(table);
+    if (!validation.ok)
+      expect(validation.problems.map(formatProblem)).toEqual(expect.arrayContaining(expected));
+    expect(validation.ok).toBe(false);
+  });
+
   it("checks the shape before walking references, so a malformed table cannot make it throw", () => {
     for (const input of [
       null,

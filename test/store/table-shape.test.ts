@@ -127,6 +127,27 @@ describe("tableShapeProblem", () => {
     );
   });
 
+  it("knows the path readings by name, in the table and per cluster, and refuses any other name", () => {
+    const table = {
+      version: 1,
+      paths: { allowEncodedSlashes: false, readings: { caseInsensitive: false } },
+      providers: {},
+      clusters: {
+        app: {
+          endpoints: [{ url: "http://127.0.0.1:9001", weight: 1 }],
+          transport: { type: "direct" },
+          loadBalancer: { type: "RoundRobin" },
+          pathReadings: { semicolonParameters: false, doubleDecoding: true },
+        },
+      },
+      routes: [],
+    };
+    expect(tableShapeProblem(table)).toBeUndefined();
+    const misspelt = structuredClone(table);
+    (misspelt.clusters.app.pathReadings as Record<string, boolean>).semicolons = false;
+    expect(tableShapeProblem(misspelt)).toMatch(/^clusters\.app\.pathReadings\.semicolons: /);
+  });
+
   it("reports a union by the branch its type names, and refuses unknown variants", () => {
     const base = { version: 1, providers: {}, clusters: {} };
     const withFilter = (filter: unknown) => ({

@@ -16,6 +16,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { TestProject } from "vitest/node";
 import { type OriginPod, startOriginPod } from "../../scripts/origin-pod.ts";
+import { PATH_PROFILES, type ProfileOrigin, startProfileOrigin } from "./path-profile-origins.ts";
 
 export const POD_NAMES = ["pod-a", "pod-b", "pod-c", "pod-d"] as const;
 
@@ -23,6 +24,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     pods: Record<string, string>;
     control: string;
+    /** Origins that resolve paths as common frameworks do (`path-profile-origins.ts`), by profile. */
+    profiles: Record<string, string>;
   }
 }
 
@@ -38,6 +41,8 @@ export default async function setup(project: TestProject) {
   const pods = new Map<string, OriginPod>();
   for (const name of POD_NAMES) pods.set(name, await startOriginPod(name));
   const jwks = new Map<string, JwksDoc>();
+  const profiles = new Map<string, ProfileOrigin>();
+  for (const profile of PATH_PROFILES) profiles.set(profile, await startProfileOrigin(profile));
 
   const control = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -115,10 +120,12 @@ export default async function setup(project: TestProject) {
 
   project.provide("pods", Object.fromEntries([...pods].map(([name, pod]) => [name, pod.url])));
   project.provide("control", controlUrl);
+  project.provide("profiles", Object.fromEntries([...profiles].map(([name, origin]) => [name, origin.url])));
 
   return async () => {
     control.closeAllConnections();
     await new Promise<void>((resolve) => control.close(() => resolve()));
     for (const pod of pods.values()) await pod.stop();
+    for (const origin of profiles.values()) await origin.close();
   };
 }
