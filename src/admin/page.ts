@@ -67,12 +67,12 @@ function when(iso: string | undefined): string {
 function endpointsCard(status: StatusDocument): SafeHtml {
   const endpoints = status.clusters.flatMap((c) => c.endpoints);
   if (endpoints.length === 0) return card("Endpoints", "—");
-  const ejected = endpoints.filter((e) => e.health === "ejected").length;
-  const tone: Tone = ejected === 0 ? "ok" : ejected === endpoints.length ? "bad" : "warn";
+  const out = endpoints.filter((e) => !e.takesTraffic).length;
+  const tone: Tone = out === 0 ? "ok" : out === endpoints.length ? "bad" : "warn";
   return card(
     "Endpoints",
-    html`${endpoints.length - ejected} / ${endpoints.length} ${pill(ejected === 0 ? "healthy" : `${ejected} ejected`, tone)}`,
-    "passive health, this isolate",
+    html`${endpoints.length - out} / ${endpoints.length} ${pill(out === 0 ? "taking traffic" : `${out} out`, tone)}`,
+    "neither passive nor active health says down, this isolate",
   );
 }
 
@@ -138,6 +138,28 @@ ${i === 0 ? html`<td rowspan="${route.rules.length}"><strong>${route.id}</strong
   return html`<table><thead><tr><th>Route</th><th>Hosts</th><th>Rule</th><th>Matches</th><th>Backends</th><th>Auth</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
+const ACTIVE_TONE: Record<string, Tone> = { up: "ok", down: "bad", unknown: "idle" };
+
+function passiveCell(e: StatusDocument["clusters"][number]["endpoints"][number]): SafeHtml {
+  const failing = e.health === "healthy" && (e.consecutiveErrors ?? 0) > 0;
+  const verdict = failing
+    ? pill("healthy, failing", "warn")
+    : pill(e.health, HEALTH_TONE[e.health] ?? "idle");
+  const detail =
+    e.health === "ejected"
+      ? `since ${when(e.ejectedAt)}, until ${when(e.ejectedUntil)}`
+      : `${e.consecutiveErrors ?? 0} consecutive errors, as of this page`;
+  return html`${verdict}<div class="muted">${detail}</div>`;
+}
+
+function activeCell(e: StatusDocument["clusters"][number]["endpoints"][number]): SafeHtml {
+  const active = e.active;
+  if (active === undefined) return html`<span class="muted">not checked</span>`;
+  if (active.verdict === "unknown")
+    return html`${pill("unknown", "idle")}<div class="muted">no verdict read yet</div>`;
+  return html`${pill(active.verdict, ACTIVE_TONE[active.verdict] ?? "idle")}<div class="muted">since ${when(active.since)}; last probe ${when(active.checkedAt)}: <span class="mono">${active.result}</span></div>`;
+}
+
 function clustersTable(status: StatusDocument): SafeHtml {
   if (status.clusters.length === 0) return html`<p class="muted">No clusters.</p>`;
   const rows = status.clusters.flatMap((cluster) =>
@@ -145,15 +167,11 @@ function clustersTable(status: StatusDocument): SafeHtml {
       (e, i) => html`<tr>
 ${i === 0 ? html`<td rowspan="${cluster.endpoints.length}"><strong>${cluster.name}</strong><div class="muted">${cluster.transport}, ${cluster.loadBalancer}</div></td>` : ""}
 <td class="mono">${e.name ? `${e.name} ` : ""}${e.url}</td><td>${e.weight}</td>
-<td>${
-        e.health === "healthy" && (e.consecutiveErrors ?? 0) > 0
-          ? pill("healthy, failing", "warn")
-          : pill(e.health, HEALTH_TONE[e.health] ?? "idle")
-      }</td>
-<td>${e.consecutiveErrors ?? "—"}</td><td>${e.ejectedUntil ? when(e.ejectedUntil) : "—"}</td></tr>`,
+<td>${e.takesTraffic ? pill("yes", "ok") : pill("no", e.weight > 0 ? "bad" : "idle")}</td>
+<td>${passiveCell(e)}</td><td>${activeCell(e)}</td></tr>`,
     ),
   );
-  return html`<table><thead><tr><th>Cluster</th><th>Endpoint</th><th>Weight</th><th>Health</th><th>Consecutive errors</th><th>Ejected until</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return html`<table><thead><tr><th>Cluster</th><th>Endpoint</th><th>Weight</th><th>Takes traffic</th><th>Passive health</th><th>Active health</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 function providersTable(status: StatusDocument): SafeHtml {

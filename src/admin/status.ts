@@ -5,6 +5,7 @@
 import { describeKeySets, type KeySetStatus } from "../auth/index.ts";
 import type { GatewayConfig } from "../gateway/compile.ts";
 import type { Env } from "../gateway/env.ts";
+import { describeHealthSource, type HealthSourceStatus } from "../store/health-source.ts";
 import { tableCounts, versionId } from "../store/kv-layout.ts";
 import {
   describeTableSource,
@@ -14,16 +15,25 @@ import {
   type WalkStep,
 } from "../store/table-source.ts";
 import { type MissingBinding, missingBindings } from "../transport/index.ts";
-import { describeEndpointHealth, type EndpointHealth } from "../upstream/index.ts";
+import { type ActiveVerdictStatus, describeEndpointHealth, type EndpointHealth } from "../upstream/index.ts";
 
 export interface EndpointStatus {
   url: string;
   name?: string;
   weight: number;
-  /** `unknown`: this isolate has not sent it anything that counted yet. */
+  /** Passive health. `unknown`: this isolate has not sent it anything that counted yet. */
   health: "healthy" | "ejected" | "unknown";
   consecutiveErrors?: number;
+  /** When the ejection in force began and ends. */
+  ejectedAt?: string;
   ejectedUntil?: string;
+  /**
+   * The active check's verdict, when the cluster has one: `unknown` until a verdict is read (or once
+   * it expired); otherwise when it was taken (`since`) and last confirmed (`checkedAt`).
+   */
+  active?: { verdict: "unknown" } | ({ verdict: "up" | "down" } & Omit<ActiveVerdictStatus, "verdict">);
+  /** Whether the balancer picks it outside panic mode: weight > 0 and neither verdict says down. */
+  takesTraffic: boolean;
 }
 
 export interface ClusterStatus {
@@ -78,6 +88,8 @@ export interface StatusDocument {
   lastLoadError: LoadError | undefined;
   rejectedVersions: { version: string; code: LoadProblemCode; reason: string }[];
   clusters: ClusterStatus[];
+  /** Which verdict record the active-health verdicts above come from. */
+  activeHealth: HealthSourceStatus;
   providers: KeySetStatus[];
   missingBindings: MissingBinding[];
 }
@@ -101,13 +113,17 @@ function clusterStatus(gateway: GatewayConfig, health: readonly EndpointHealth[]
       const seen = health.find(
         (h) => h.cluster === name && (h.endpoint === label || h.endpoint === endpoint.url),
       );
+      const checked = cluster.healthCheck?.active !== undefined;
       return {
         url: endpoint.url,
         ...(endpoint.name ? { name: endpoint.name } : {}),
         weight: endpoint.weight,
         health: seen ? (seen.healthy ? "healthy" : "ejected") : "unknown",
         ...(seen ? { consecutiveErrors: seen.consecutiveErrors } : {}),
+        ...(seen?.ejectedAt ? { ejectedAt: seen.ejectedAt } : {}),
         ...(seen?.ejectedUntil ? { ejectedUntil: seen.ejectedUntil } : {}),
+        ...(checked ? { active: seen?.active ?? { verdict: "unknown" as const } } : {}),
+        takesTraffic: seen?.takesTraffic ?? endpoint.weight > 0,
       };
     }),
   }));
@@ -165,6 +181,7 @@ export function buildStatus(env: Env, gateway: GatewayConfig | undefined): Statu
     lastLoadError: source.lastError,
     rejectedVersions: source.rejected,
     clusters: gateway ? clusterStatus(gateway, describeEndpointHealth(gateway.clusters)) : [],
+    activeHealth: describeHealthSource(),
     providers: gateway ? describeKeySets(gateway.auth, env) : [],
     missingBindings: gateway ? missingBindings(gateway.table, env) : [],
   };

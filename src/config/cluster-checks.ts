@@ -2,9 +2,12 @@
  * Clusters: endpoint URLs name an origin and nothing else, endpoint names are unique, a consistent hash
  * says what it hashes, and Host overrides are DNS names.
  */
+
+import { ACTIVE_HEALTH_DEFAULTS } from "./constants.ts";
+import { parseDuration } from "./duration.ts";
 import { hostnameProblem } from "./hostnames.ts";
 import { type FieldPath, type ProblemReport, quote } from "./problems.ts";
-import type { Cluster } from "./schema.ts";
+import type { ActiveHealthCheck, Cluster } from "./schema.ts";
 import type { Salvaged, TableView } from "./table-view.ts";
 
 export function checkClusters(view: TableView, report: ProblemReport): void {
@@ -57,6 +60,10 @@ function checkCluster(
     }
   }
 
+  const active = cluster.healthCheck?.active;
+  if (active && !view.incomplete(active))
+    checkActiveHealth(active, [...path, "healthCheck", "active"], report);
+
   if (cluster.hostname !== undefined) {
     const problem = hostnameProblem(cluster.hostname, { wildcard: false });
     if (problem) report.error([...path, "hostname"], `${quote(cluster.hostname)} ${problem}`);
@@ -65,6 +72,35 @@ function checkCluster(
     const problem = hostnameProblem(cluster.transport.hostname, { wildcard: false });
     if (problem)
       report.error([...path, "transport", "hostname"], `${quote(cluster.transport.hostname)} ${problem}`);
+  }
+}
+
+/**
+ * Probes run on a once-a-minute Cron Trigger (docs/data-path.md, "Active health"): a shorter interval
+ * cannot be kept, so it is said rather than silently stretched; a probe must end before the next is due.
+ */
+function checkActiveHealth(
+  active: Salvaged<ActiveHealthCheck>,
+  path: FieldPath,
+  report: ProblemReport,
+): void {
+  const interval =
+    active.interval === undefined ? ACTIVE_HEALTH_DEFAULTS.intervalMs : parseDuration(active.interval);
+  const timeout =
+    active.timeout === undefined ? ACTIVE_HEALTH_DEFAULTS.timeoutMs : parseDuration(active.timeout);
+  if (interval === 0) report.error([...path, "interval"], "must be more than 0s");
+  else if (interval < ACTIVE_HEALTH_DEFAULTS.intervalMs || interval % 60_000 !== 0) {
+    report.warn(
+      [...path, "interval"],
+      `probes run on a once-a-minute schedule: ${active.interval} is kept as ${Math.max(1, Math.ceil(interval / 60_000))}m`,
+    );
+  }
+  if (timeout === 0) report.error([...path, "timeout"], "must be more than 0s");
+  else if (timeout > ACTIVE_HEALTH_DEFAULTS.maxTimeoutMs) {
+    report.error(
+      [...path, "timeout"],
+      `must be at most ${ACTIVE_HEALTH_DEFAULTS.maxTimeoutMs / 1000}s (a probe round has to end within the minute)`,
+    );
   }
 }
 

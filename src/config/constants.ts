@@ -46,6 +46,19 @@ export const JWS_ALGORITHMS = [
 ] as const;
 
 /**
+ * `healthCheck.active` defaults (the contract's example), and the longest probe timeout: a round of
+ * probes runs inside one once-a-minute scheduled invocation and must end before the next.
+ */
+export const ACTIVE_HEALTH_DEFAULTS = {
+  intervalMs: 60_000,
+  timeoutMs: 2_000,
+  maxTimeoutMs: 30_000,
+  healthyThreshold: 2,
+  unhealthyThreshold: 2,
+  expectedStatuses: [200] as readonly number[],
+} as const;
+
+/**
  * The origin path readings a table can relax by name (docs/routing.md, "Origin readings"); the routing
  * core's `origin-readings.ts` implements them in this order.
  */

@@ -61,7 +61,11 @@ const DESCRIPTIONS: Readonly<Record<string, string>> = {
   "clusters.*.endpoints[].name": "Stable name for logs, affinity and status (extension; default: the URL).",
   "clusters.*.transport": "How the worker reaches the endpoints: direct, vpc or access.",
   "clusters.*.loadBalancer": "RoundRobin (default), Random, or ConsistentHash on exactly one key.",
-  "clusters.*.healthCheck": "Passive health: eject an endpoint after consecutive gateway errors.",
+  "clusters.*.healthCheck":
+    "Endpoint health: passive (eject after consecutive gateway errors) and active (probe on a schedule).",
+  "clusters.*.healthCheck.active":
+    "Probe every endpoint with GET path once per interval (whole minutes); thresholds flip the verdict.",
+  "clusters.*.healthCheck.active.expectedStatuses": "Probe answers that count as a success (default [200]).",
   "clusters.*.hostname": "Host header the origin sees, instead of the endpoint URL's host (extension).",
   routes: "The routes. Candidates are ordered by hostname specificity, then Gateway API match precedence.",
   "routes[]": "A route: hostnames and rules.",

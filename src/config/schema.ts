@@ -166,6 +166,25 @@ export const LoadBalancerSchema = z.discriminatedUnion("type", [
 ]);
 
 /**
+ * Active health checks: the gateway probes every endpoint on a schedule (docs/data-path.md, "Active
+ * health"). Envoy's HTTP health checker, with its names where it has them.
+ */
+export const ActiveHealthCheckSchema = z.strictObject({
+  /** Requested with GET on every endpoint; may carry a query. */
+  path: z
+    .string()
+    .max(1024)
+    .regex(/^\/[\x21\x22\x24-\x7e]*$/, {
+      message: "must be an absolute path starting with '/': printable ASCII, no spaces, no fragment ('#')",
+    }),
+  interval: duration.optional(),
+  timeout: duration.optional(),
+  healthyThreshold: z.number().int().min(1).max(100).optional(),
+  unhealthyThreshold: z.number().int().min(1).max(100).optional(),
+  expectedStatuses: z.array(z.number().int().min(200).max(599)).min(1).optional(),
+});
+
+/**
  * Extension: the origin path readings (docs/routing.md) an operator whose origins are strict turns
  * off by name; an omitted reading stays on.
  */
@@ -188,6 +207,7 @@ export const ClusterSchema = z.strictObject({
           baseEjectionTime: duration.optional(),
         })
         .optional(),
+      active: ActiveHealthCheckSchema.optional(),
     })
     .optional(),
   /** Extension: the Host the origin sees, instead of the endpoint URL's host. */
@@ -355,6 +375,7 @@ export type Cluster = z.output<typeof ClusterSchema>;
 export type Endpoint = z.output<typeof EndpointSchema>;
 export type Transport = z.output<typeof TransportSchema>;
 export type LoadBalancer = z.output<typeof LoadBalancerSchema>;
+export type ActiveHealthCheck = z.output<typeof ActiveHealthCheckSchema>;
 export type Route = z.output<typeof RouteSchema>;
 export type Rule = z.output<typeof RuleSchema>;
 export type Match = z.output<typeof MatchSchema>;

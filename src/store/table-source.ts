@@ -426,3 +426,12 @@ export function describeTableSource(env: Env): TableSourceStatus {
     rejected: [...state.rejected].map(([version, { code, reason }]) => ({ version, code, reason })),
   };
 }
+
+/**
+ * The table in force once the pointer has been read now: for scheduled work, which has no request to
+ * answer first and should act on the version the pointer names rather than the one last seen.
+ */
+export async function latestGateway(env: Env): Promise<GatewayConfig | undefined> {
+  await refreshTable(env);
+  return state.gateway;
+}

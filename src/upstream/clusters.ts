@@ -1,9 +1,10 @@
 /**
  * The table's clusters, compiled once per published version: endpoints with their stable ids, health
- * keys and weights, and each cluster's balancer.
+ * keys and weights, each cluster's balancer and health policies.
  */
 import { durationMs } from "../config/duration.ts";
 import type { Cluster, RouteTable } from "../config/schema.ts";
+import { type ActiveHealthPolicy, compileActiveHealth } from "./active-health.ts";
 import { type Balancer, compileBalancer } from "./balancer.ts";
 import { fnv1a32, stableId } from "./hash.ts";
 import { DEFAULT_PASSIVE_HEALTH, healthKey, type PassiveHealthPolicy } from "./health.ts";
@@ -35,6 +36,8 @@ export interface CompiledCluster {
   readonly totalWeight: number;
   readonly balancer: Balancer;
   readonly health: PassiveHealthPolicy;
+  /** `healthCheck.active`, when the cluster has one. */
+  readonly active: ActiveHealthPolicy | undefined;
   /** The cluster's `hostname` extension: the Host its origins expect. */
   readonly hostname: string | undefined;
 }
@@ -44,6 +47,8 @@ export interface CompiledClusters {
   readonly byName: ReadonlyMap<string, CompiledCluster>;
   /** Endpoint id → where it lives: how a session value is resolved back to an endpoint. */
   readonly endpointsById: ReadonlyMap<string, { cluster: CompiledCluster; endpoint: CompiledEndpoint }>;
+  /** The clusters with active health checks: what the scheduled probes walk (empty: nothing to probe). */
+  readonly activelyChecked: readonly CompiledCluster[];
 }
 
 export function compileClusters(table: RouteTable): CompiledClusters {
@@ -55,7 +60,8 @@ export function compileClusters(table: RouteTable): CompiledClusters {
     for (const endpoint of compiled.endpoints)
       endpointsById.set(endpoint.id, { cluster: compiled, endpoint });
   }
-  return { names: [...byName.keys()], byName, endpointsById };
+  const activelyChecked = [...byName.values()].filter((c) => c.active !== undefined);
+  return { names: [...byName.keys()], byName, endpointsById, activelyChecked };
 }
 
 function compileCluster(name: string, cluster: Cluster): CompiledCluster {
@@ -84,6 +90,7 @@ function compileCluster(name: string, cluster: Cluster): CompiledCluster {
         passive?.consecutiveGatewayErrors ?? DEFAULT_PASSIVE_HEALTH.consecutiveGatewayErrors,
       baseEjectionMs: durationMs(passive?.baseEjectionTime, DEFAULT_PASSIVE_HEALTH.baseEjectionMs),
     },
+    active: compileActiveHealth(cluster.healthCheck?.active),
     hostname: cluster.hostname,
   };
 }

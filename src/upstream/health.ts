@@ -24,6 +24,7 @@ const MAX_EJECTION_MS = 300_000;
 
 interface EndpointState {
   consecutiveErrors: number;
+  ejectedAt: number;
   ejectedUntil: number;
   ejections: number;
 }
@@ -53,7 +54,7 @@ export function recordOutcome(
     return false;
   }
   if (state === undefined) {
-    state = { consecutiveErrors: 0, ejectedUntil: 0, ejections: 0 };
+    state = { consecutiveErrors: 0, ejectedAt: 0, ejectedUntil: 0, ejections: 0 };
     states.set(key, state);
   }
   // Failures of requests that were already in flight when it was ejected do not extend the ejection.
@@ -63,21 +64,31 @@ export function recordOutcome(
   state.ejections++;
   state.consecutiveErrors = 0;
   const cap = Math.max(MAX_EJECTION_MS, policy.baseEjectionMs);
+  state.ejectedAt = now;
   state.ejectedUntil = now + Math.min(policy.baseEjectionMs * state.ejections, cap);
   return true;
 }
 
 export interface HealthSnapshot {
   readonly consecutiveErrors: number;
+  /** When the ejection in force began, and when it ends; both undefined when not ejected. */
+  readonly ejectedAt: number | undefined;
   readonly ejectedUntil: number | undefined;
 }
 
 export function healthSnapshot(key: string, now: number): HealthSnapshot {
   const state = states.get(key);
-  if (state === undefined) return { consecutiveErrors: 0, ejectedUntil: undefined };
+  if (state === undefined || state.ejectedUntil <= now) {
+    return {
+      consecutiveErrors: state?.consecutiveErrors ?? 0,
+      ejectedAt: undefined,
+      ejectedUntil: undefined,
+    };
+  }
   return {
     consecutiveErrors: state.consecutiveErrors,
-    ejectedUntil: state.ejectedUntil > now ? state.ejectedUntil : undefined,
+    ejectedAt: state.ejectedAt,
+    ejectedUntil: state.ejectedUntil,
   };
 }
 

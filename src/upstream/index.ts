@@ -27,12 +27,13 @@ import { errorResponse, type GatewayErrorCode } from "../gateway/errors.ts";
 import { removeHopByHop } from "../gateway/strip-headers.ts";
 import type { CompiledRule, RouteMatch } from "../routing/types.ts";
 import { resolveTransport } from "../transport/index.ts";
+import { activeVerdict } from "./active-health.ts";
 import type { HashKeySource } from "./balancer.ts";
 import { type CompiledClusters, compileClusters as compileClusterTable } from "./clusters.ts";
 import { exchange } from "./exchange.ts";
 import { draftSearch } from "./forward.ts";
 import { healthSnapshot } from "./health.ts";
-import { compileBackends, pickBackend, pickEndpoint, type WeightedBackends } from "./pick.ts";
+import { compileBackends, isHealthy, pickBackend, pickEndpoint, type WeightedBackends } from "./pick.ts";
 import { cookieValue, readSession, sessionUpdate } from "./session.ts";
 
 export type { CompiledCluster, CompiledClusters, CompiledEndpoint } from "./clusters.ts";
@@ -206,24 +207,57 @@ function hashKeyFor(source: HashKeySource | undefined, input: ForwardInput): str
 export interface EndpointHealth {
   cluster: string;
   endpoint: string;
+  /** Passive health: not ejected. */
   healthy: boolean;
   consecutiveErrors: number;
+  ejectedAt?: string;
   ejectedUntil?: string;
+  /** The active check's verdict in force here; absent when the cluster has no active check or none was read yet. */
+  active?: ActiveVerdictStatus;
+  /** Whether the balancer picks it outside panic mode: weight > 0 and neither check says down (`pick.ts`). */
+  takesTraffic: boolean;
 }
 
-/** For the status view: passive health of every endpoint as this isolate sees it. */
+export interface ActiveVerdictStatus {
+  verdict: "up" | "down";
+  /** When the verdict was taken, and when the latest probe ran. */
+  since: string;
+  checkedAt: string;
+  /** The latest probe's status, or why it failed. */
+  result: string;
+  consecutiveSuccesses: number;
+  consecutiveFailures: number;
+}
+
+/** For the status view: both health verdicts of every endpoint as this isolate sees them. */
 export function describeEndpointHealth(clusters: CompiledClusters): EndpointHealth[] {
   const now = Date.now();
+  const iso = (ms: number) => new Date(ms).toISOString();
   const report: EndpointHealth[] = [];
   for (const cluster of clusters.byName.values()) {
     for (const endpoint of cluster.endpoints) {
-      const { consecutiveErrors, ejectedUntil } = healthSnapshot(endpoint.healthKey, now);
+      const { consecutiveErrors, ejectedAt, ejectedUntil } = healthSnapshot(endpoint.healthKey, now);
+      const active = cluster.active ? activeVerdict(endpoint.healthKey, now) : undefined;
       report.push({
         cluster: cluster.name,
         endpoint: endpoint.label,
         healthy: ejectedUntil === undefined,
         consecutiveErrors,
-        ...(ejectedUntil === undefined ? {} : { ejectedUntil: new Date(ejectedUntil).toISOString() }),
+        ...(ejectedAt === undefined ? {} : { ejectedAt: iso(ejectedAt) }),
+        ...(ejectedUntil === undefined ? {} : { ejectedUntil: iso(ejectedUntil) }),
+        ...(active === undefined
+          ? {}
+          : {
+              active: {
+                verdict: active.verdict,
+                since: iso(active.since),
+                checkedAt: iso(active.checkedAt),
+                result: active.result,
+                consecutiveSuccesses: active.consecutiveSuccesses,
+                consecutiveFailures: active.consecutiveFailures,
+              },
+            }),
+        takesTraffic: isHealthy(endpoint, now),
       });
     }
   }

@@ -6,12 +6,17 @@
  *
  * Endpoints: the cluster's balancer picks among eligible endpoints, relaxing eligibility step by step so
  * that a request is never failed for want of a "good" endpoint while any endpoint could take it:
- *   1. healthy (not ejected) and not yet tried by this request
- *   2. not yet tried (ejected ones included)
+ *   1. healthy and not yet tried by this request
+ *   2. not yet tried (unhealthy ones included)
  *   3. healthy (a retry may go back to one already tried)
- *   4. any endpoint with weight > 0 ("all ejected: try them anyway")
+ *   4. any endpoint with weight > 0
+ * Healthy: weight > 0 and neither health check says down, i.e. not ejected by passive health
+ * (`health.ts`) and not marked down by an active check (`active-health.ts`). When no endpoint is healthy,
+ * steps 2 and 4 try them all anyway: panic mode, Envoy's healthy panic threshold set at 0 % (a client
+ * is better served by an endpoint the checks doubt than by a certain 503).
  */
 import type { BackendRef } from "../config/schema.ts";
+import { isActiveDown } from "./active-health.ts";
 import type { Eligible } from "./balancer.ts";
 import type { CompiledCluster, CompiledEndpoint } from "./clusters.ts";
 import { isEjected } from "./health.ts";
@@ -52,7 +57,7 @@ export interface EndpointChoice {
 export function pickEndpoint(cluster: CompiledCluster, choice: EndpointChoice): CompiledEndpoint | undefined {
   if (cluster.totalWeight === 0) return undefined;
   const { tried, now } = choice;
-  const healthy = (e: CompiledEndpoint) => e.weight > 0 && !isEjected(e.healthKey, now);
+  const healthy = (e: CompiledEndpoint) => isHealthy(e, now);
   const steps: Eligible[] = [
     (e) => healthy(e) && !tried.has(e),
     (e) => e.weight > 0 && !tried.has(e),
@@ -66,6 +71,7 @@ export function pickEndpoint(cluster: CompiledCluster, choice: EndpointChoice): 
   return undefined;
 }
 
+/** May take traffic: weight > 0, not ejected by passive health, not marked down by an active check. */
 export function isHealthy(endpoint: CompiledEndpoint, now: number): boolean {
-  return endpoint.weight > 0 && !isEjected(endpoint.healthKey, now);
+  return endpoint.weight > 0 && !isEjected(endpoint.healthKey, now) && !isActiveDown(endpoint.healthKey, now);
 }

@@ -1,6 +1,7 @@
 /**
  * The Worker: picks the table this request runs on, sends admin-host traffic to the status surface
- * (no route can shadow it), and hands everything else to the pipeline.
+ * (no route can shadow it), and hands everything else to the pipeline. Its `scheduled` handler runs
+ * the active health checks (`scheduled.ts`).
  */
 // Hono without a preset: the one catch-all route needs no pattern router, only the handler.
 import { HonoBase } from "hono/hono-base";
@@ -9,8 +10,10 @@ import type { Env } from "../gateway/env.ts";
 import { errorResponse } from "../gateway/errors.ts";
 import { handleRequest } from "../gateway/pipeline.ts";
 import { normalizeHost } from "../routing/normalize.ts";
+import { refreshActiveHealth } from "../store/health-source.ts";
 import { currentGateway, noTableAnswer } from "../store/table-source.ts";
 import { CatchAllRouter } from "./catch-all-router.ts";
+import { runActiveHealthChecks } from "./scheduled.ts";
 
 // The one route is a catch-all: Hono needs neither the path cut out of the URL nor a pattern match.
 const app = new HonoBase<{ Bindings: Env }>({ router: new CatchAllRouter(), getPath: () => "/" });
@@ -20,6 +23,8 @@ app.all("*", async (c) => {
   // Hono types its own ExecutionContext; the runtime object is the Workers one.
   const ctx = c.executionCtx as unknown as ExecutionContext;
   const gateway = await currentGateway(c.env, ctx);
+  // Active-health verdicts are read in the background, like the table: never waited on.
+  if (gateway) refreshActiveHealth(c.env, ctx, gateway);
   // Parsed once here and handed down: the pipeline needs the same URL.
   const url = new URL(request.url);
   const admin = c.env.ADMIN_HOSTNAME;
@@ -33,4 +38,9 @@ app.all("*", async (c) => {
   return handleRequest(request, c.env, ctx, gateway, url);
 });
 
-export default app;
+export default {
+  fetch: app.fetch,
+  async scheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
+    await runActiveHealthChecks(env, controller.scheduledTime);
+  },
+} satisfies ExportedHandler<Env>;
