@@ -6,14 +6,20 @@
  * are checked in `validate.ts`, which reports every problem at once.
  */
 import { z } from "zod";
+// Pure parsing, no Workers globals: validate and the Worker read an address list the same way.
+import { parsePrefix } from "../policy/ip-address.ts";
 import {
+  BINDING_MAX_REQUESTS,
+  BINDING_PERIODS_SECONDS,
   DURATION_PATTERN,
   HEADER_NAME_PATTERN,
   HEADER_VALUE_PATTERN,
   HTTP_METHODS,
   JWS_ALGORITHMS,
+  RATE_LIMIT_BACKENDS,
   TLS_VERSIONS,
 } from "./constants.ts";
+import { parseDuration } from "./duration.ts";
 
 const duration = z
   .string({
@@ -251,6 +257,103 @@ export const FilterSchema = z.discriminatedUnion("type", [
   }),
 ]);
 
+// ---------------------------------------------------------------------------------------------------
+// Traffic policy (issue 13): who may come in, how big, how often. On a rule, and table-wide under
+// `defaults`, which a rule overrides field by field (docs/route-table.md#traffic-policy).
+
+/** One IPv4 or IPv6 prefix (or address), read as strictly as the Worker reads it. */
+const cidr = z.string().superRefine((text, ctx) => {
+  const parsed = parsePrefix(text);
+  if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.reason });
+});
+const cidrList = z.array(cidr).max(100_000);
+
+export const ClientAddressesSchema = z.strictObject({
+  allow: cidrList.optional(),
+  deny: cidrList.optional(),
+});
+
+/** As `request.cf.country` gives it: ISO 3166-1 alpha-2 in capitals, plus Cloudflare's `T1` (Tor) and `XX`. */
+const countryCode = z.string().regex(/^[A-Z][A-Z0-9]$/, {
+  message: "is not a two-letter country code in capitals (ISO 3166-1 alpha-2, such as DE)",
+});
+export const CountriesSchema = z
+  .strictObject({
+    allow: z.array(countryCode).min(1).optional(),
+    deny: z.array(countryCode).min(1).optional(),
+  })
+  .superRefine((countries, ctx) => {
+    if ((countries.allow === undefined) === (countries.deny === undefined)) {
+      ctx.addIssue({ code: "custom", message: "give either allow or deny (one list of countries)" });
+    }
+  });
+
+export const RequestLimitsSchema = z.strictObject({
+  /** Request body; 0 refuses any body. */
+  bodyBytes: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 40)
+    .optional(),
+  /** Every request header as `name: value\r\n`. */
+  headerBytes: z.number().int().min(1).max(1_048_576).optional(),
+  /** The request target: path and query as received (percent-encoded). */
+  urlBytes: z.number().int().min(1).max(1_048_576).optional(),
+});
+
+const DURABLE_OBJECT_MAX_PERIOD_MS = 86_400_000;
+
+export const RateLimitKeyPartSchema = z.union([
+  z.literal("clientAddress"),
+  z.strictObject({ header: headerName }),
+  z.strictObject({ claim: z.string().min(1) }),
+]);
+
+export const RateLimitSchema = z
+  .strictObject({
+    requests: z.number().int().min(1).max(1_000_000_000),
+    period: duration,
+    key: z.union([RateLimitKeyPartSchema, z.array(RateLimitKeyPartSchema).min(1).max(8)]),
+    /** Extension: where the count is kept. */
+    backend: z.enum(RATE_LIMIT_BACKENDS).default("RateLimitingBinding"),
+  })
+  .superRefine((limit, ctx) => {
+    if (!DURATION_PATTERN.test(limit.period)) return;
+    const periodMs = parseDuration(limit.period);
+    if (limit.backend === "RateLimitingBinding") {
+      if (!BINDING_PERIODS_SECONDS.some((seconds) => seconds * 1000 === periodMs)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["period"],
+          message: `the Rate Limiting binding counts over 10s or 60s only: use one of those, or backend: DurableObject`,
+        });
+      }
+      if (limit.requests > BINDING_MAX_REQUESTS) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["requests"],
+          message: `the Rate Limiting binding counts at most ${BINDING_MAX_REQUESTS} requests per period exactly: use backend: DurableObject`,
+        });
+      }
+    } else if (periodMs < 1000 || periodMs > DURABLE_OBJECT_MAX_PERIOD_MS || periodMs % 1000 !== 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["period"],
+        message: "must be whole seconds from 1s to 24h",
+      });
+    }
+  });
+
+/** The four traffic-policy fields, the same on a rule and under `defaults`. */
+const trafficPolicyFields = {
+  rateLimit: z.array(RateLimitSchema).max(16).optional(),
+  clientAddresses: ClientAddressesSchema.optional(),
+  countries: CountriesSchema.optional(),
+  requestLimits: RequestLimitsSchema.optional(),
+};
+export const TrafficPolicySchema = z.strictObject(trafficPolicyFields);
+
 export const AuthSchema = z.strictObject({
   provider: z.string().min(1),
   audiences: z.array(z.string().min(1)).optional(),
@@ -283,6 +386,7 @@ export const RuleSchema = z.strictObject({
       cookieConfig: z.strictObject({ lifetimeType: z.enum(["Session", "Permanent"]) }).optional(),
     })
     .optional(),
+  ...trafficPolicyFields,
 });
 
 export const RouteSchema = z.strictObject({
@@ -304,6 +408,8 @@ export const RouteTableSchema = z.strictObject({
     })
     .optional(),
   tls: TlsPolicySchema.optional(),
+  /** Traffic policy every rule gets unless it says otherwise (docs/route-table.md#defaults). */
+  defaults: TrafficPolicySchema.optional(),
   providers: z.record(name, ProviderSchema).default({}),
   clusters: z.record(name, ClusterSchema).default({}),
   routes: z.array(RouteSchema),
@@ -332,6 +438,13 @@ export type BackendRef = z.output<typeof BackendRefSchema>;
 export type Auth = z.output<typeof AuthSchema>;
 export type SessionPersistence = NonNullable<Rule["sessionPersistence"]>;
 export type RetryPolicy = NonNullable<Rule["retry"]>;
+export type TrafficPolicy = z.output<typeof TrafficPolicySchema>;
+export type RateLimit = z.output<typeof RateLimitSchema>;
+export type RateLimitKeyPart = z.output<typeof RateLimitKeyPartSchema>;
+export type RateLimitBackend = (typeof RATE_LIMIT_BACKENDS)[number];
+export type ClientAddresses = z.output<typeof ClientAddressesSchema>;
+export type Countries = z.output<typeof CountriesSchema>;
+export type RequestLimits = z.output<typeof RequestLimitsSchema>;
 
 /**
  * The shape of a validated, normalised table as JSON Schema: defaults are filled in by then, so fields

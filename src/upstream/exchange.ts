@@ -57,8 +57,11 @@ export async function exchange(input: ExchangeInput): Promise<ExchangeOutcome> {
       attemptTimeout(backendRequestMs, deadline, begun),
     );
     const ended = Date.now();
-    recordOutcome(endpoint.healthKey, cluster.health, isGatewayError(result), ended);
     const outcome = { result, endpoint, attempts: attempt, upstreamMs: ended - begun };
+    // A body cut at the route's size limit fails the exchange by the client's doing: the endpoint is
+    // neither blamed (a client could eject it at will) nor retried (the body is gone).
+    if (draft.bodyCut) return outcome;
+    recordOutcome(endpoint.healthKey, cluster.health, isGatewayError(result), ended);
 
     if (!shouldRetry(result, attempt, rule.retry, replayable)) return outcome;
     const wait = backoffMs(rule.retry, attempt, input.random);

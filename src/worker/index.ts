@@ -34,3 +34,6 @@ app.all("*", async (c) => {
 });
 
 export default app;
+
+// The Durable Object backend's counter (`backend: DurableObject`), bound as RATE_LIMITER in wrangler.toml.
+export { RateLimitCounter } from "../policy/rate-limit-counter.ts";
