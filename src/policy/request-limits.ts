@@ -66,7 +66,7 @@ export function checkRequestLimits(
       if (!/^[0-9]{1,16}$/.test(declared) || Number(declared) > plan.bodyBytes)
         return bodyTooLarge(plan.bodyBytes, requestId);
     } else {
-      draft.body = draft.body.pipeThrough(bodyCounter(plan.bodyBytes, draft));
+      draft.body = countedBody(draft.body, plan.bodyBytes, draft);
     }
   }
   return undefined;
@@ -82,22 +82,38 @@ export function headerBytes(headers: Headers): number {
 }
 
 /**
- * Passes chunks through until the total goes past `limit`, then errors the stream (the origin's upload
- * aborts) and marks the draft so the pipeline answers 413 and the endpoint is not blamed for the failure.
+ * Passes the client's body on until the total goes past `limit`, then aborts what the origin reads (its
+ * upload fails), cancels the client's body and marks the draft, so the pipeline answers 413 and the
+ * endpoint is not blamed for the failure. Nothing is buffered: each chunk is written only when the
+ * upload has taken the one before.
  */
-export function bodyCounter(limit: number, draft: UpstreamDraft): TransformStream<Uint8Array, Uint8Array> {
-  let seen = 0;
-  return new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      seen += chunk.byteLength;
+export function countedBody(
+  body: ReadableStream<Uint8Array>,
+  limit: number,
+  draft: UpstreamDraft,
+): ReadableStream<Uint8Array> {
+  const { readable, writable } = new IdentityTransformStream();
+  const writer = writable.getWriter();
+  const reader = body.getReader();
+  const pump = async (): Promise<void> => {
+    let seen = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return writer.close();
+      seen += value.byteLength;
       if (seen > limit) {
         draft.bodyCut = true;
-        controller.error(new RangeError(`request body passed ${limit} bytes`));
-        return;
+        await reader.cancel();
+        return writer.abort(new RangeError(`the request body passed ${limit} bytes`));
       }
-      controller.enqueue(chunk);
-    },
+      await writer.write(value);
+    }
+  };
+  // Driven by the upload's reads; a failure on either side ends both.
+  pump().catch(async (err: unknown) => {
+    await Promise.allSettled([reader.cancel(err), writer.abort(err)]);
   });
+  return readable;
 }
 
 export function bodyTooLarge(limit: number, requestId: string): Response {
