@@ -6,11 +6,7 @@
  * are checked in `validate.ts`, which reports every problem at once.
  */
 import { z } from "zod";
-// Pure parsing, no Workers globals: validate and the Worker read an address list the same way.
-import { parsePrefix } from "../policy/ip-address.ts";
 import {
-  BINDING_MAX_REQUESTS,
-  BINDING_PERIODS_SECONDS,
   DURATION_PATTERN,
   HEADER_NAME_PATTERN,
   HEADER_VALUE_PATTERN,
@@ -19,7 +15,6 @@ import {
   RATE_LIMIT_BACKENDS,
   TLS_VERSIONS,
 } from "./constants.ts";
-import { parseDuration } from "./duration.ts";
 
 const duration = z
   .string({
@@ -261,12 +256,8 @@ export const FilterSchema = z.discriminatedUnion("type", [
 // Traffic policy (issue 13): who may come in, how big, how often. On a rule, and table-wide under
 // `defaults`, which a rule overrides field by field (docs/route-table.md#traffic-policy).
 
-/** One IPv4 or IPv6 prefix (or address), read as strictly as the Worker reads it. */
-const cidr = z.string().superRefine((text, ctx) => {
-  const parsed = parsePrefix(text);
-  if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.reason });
-});
-const cidrList = z.array(cidr).max(100_000);
+/** IPv4 or IPv6 prefixes (or addresses); each is parsed strictly in `policy-checks.ts`. */
+const cidrList = z.array(z.string()).max(100_000);
 
 export const ClientAddressesSchema = z.strictObject({
   allow: cidrList.optional(),
@@ -277,16 +268,11 @@ export const ClientAddressesSchema = z.strictObject({
 const countryCode = z.string().regex(/^[A-Z][A-Z0-9]$/, {
   message: "is not a two-letter country code in capitals (ISO 3166-1 alpha-2, such as DE)",
 });
-export const CountriesSchema = z
-  .strictObject({
-    allow: z.array(countryCode).min(1).optional(),
-    deny: z.array(countryCode).min(1).optional(),
-  })
-  .superRefine((countries, ctx) => {
-    if ((countries.allow === undefined) === (countries.deny === undefined)) {
-      ctx.addIssue({ code: "custom", message: "give either allow or deny (one list of countries)" });
-    }
-  });
+/** One of `allow` or `deny` (checked in `policy-checks.ts`: zod refinements have no JSON Schema). */
+export const CountriesSchema = z.strictObject({
+  allow: z.array(countryCode).min(1).optional(),
+  deny: z.array(countryCode).min(1).optional(),
+});
 
 export const RequestLimitsSchema = z.strictObject({
   /** Request body; 0 refuses any body. */
@@ -302,48 +288,26 @@ export const RequestLimitsSchema = z.strictObject({
   urlBytes: z.number().int().min(1).max(1_048_576).optional(),
 });
 
-const DURABLE_OBJECT_MAX_PERIOD_MS = 86_400_000;
+const KEY_SHAPES = "clientAddress, { header: name }, { claim: name }";
+export const RateLimitKeyPartSchema = z.union(
+  [
+    z.literal("clientAddress"),
+    z.strictObject({ header: headerName }),
+    z.strictObject({ claim: z.string().min(1) }),
+  ],
+  { error: `must be one of ${KEY_SHAPES}` },
+);
 
-export const RateLimitKeyPartSchema = z.union([
-  z.literal("clientAddress"),
-  z.strictObject({ header: headerName }),
-  z.strictObject({ claim: z.string().min(1) }),
-]);
-
-export const RateLimitSchema = z
-  .strictObject({
-    requests: z.number().int().min(1).max(1_000_000_000),
-    period: duration,
-    key: z.union([RateLimitKeyPartSchema, z.array(RateLimitKeyPartSchema).min(1).max(8)]),
-    /** Extension: where the count is kept. */
-    backend: z.enum(RATE_LIMIT_BACKENDS).default("RateLimitingBinding"),
-  })
-  .superRefine((limit, ctx) => {
-    if (!DURATION_PATTERN.test(limit.period)) return;
-    const periodMs = parseDuration(limit.period);
-    if (limit.backend === "RateLimitingBinding") {
-      if (!BINDING_PERIODS_SECONDS.some((seconds) => seconds * 1000 === periodMs)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["period"],
-          message: `the Rate Limiting binding counts over 10s or 60s only: use one of those, or backend: DurableObject`,
-        });
-      }
-      if (limit.requests > BINDING_MAX_REQUESTS) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["requests"],
-          message: `the Rate Limiting binding counts at most ${BINDING_MAX_REQUESTS} requests per period exactly: use backend: DurableObject`,
-        });
-      }
-    } else if (periodMs < 1000 || periodMs > DURABLE_OBJECT_MAX_PERIOD_MS || periodMs % 1000 !== 0) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["period"],
-        message: "must be whole seconds from 1s to 24h",
-      });
-    }
-  });
+/** Shapes only; what each backend can count (periods, sizes) is checked in `policy-checks.ts`. */
+export const RateLimitSchema = z.strictObject({
+  requests: z.number().int().min(1).max(1_000_000_000),
+  period: duration,
+  key: z.union([RateLimitKeyPartSchema, z.array(RateLimitKeyPartSchema).min(1).max(8)], {
+    error: `must be one of ${KEY_SHAPES}, or a list of them`,
+  }),
+  /** Extension: where the count is kept. */
+  backend: z.enum(RATE_LIMIT_BACKENDS).default("RateLimitingBinding"),
+});
 
 /** The four traffic-policy fields, the same on a rule and under `defaults`. */
 const trafficPolicyFields = {

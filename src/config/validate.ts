@@ -8,6 +8,7 @@
  * that answers 500 by construction).
  */
 import { checkClusters } from "./cluster-checks.ts";
+import { checkTrafficPolicy } from "./policy-checks.ts";
 import { type Problem, ProblemReport } from "./problems.ts";
 import { checkProviders } from "./provider-checks.ts";
 import { checkNamesAndReferences } from "./references.ts";
@@ -30,6 +31,7 @@ const CHECKS: readonly ((view: TableView, report: ProblemReport) => void)[] = [
   checkClusters,
   checkNamesAndReferences,
   checkRoutes,
+  checkTrafficPolicy,
   checkShadowedRules,
 ];
 

@@ -26,7 +26,7 @@ import {
   RateLimitMisconfigured,
   type RateLimitVerdict,
 } from "./rate-limit-backend.ts";
-import { bindingDelta, hitBinding } from "./rate-limit-binding.ts";
+import { BINDING_NAMES, bindingDelta, hitBinding } from "./rate-limit-binding.ts";
 import { rateLimitedResponse, rateLimitPolicyField } from "./rate-limit-headers.ts";
 import { hitCounterObject } from "./rate-limit-object.ts";
 
@@ -45,10 +45,17 @@ export function compileRateLimits(
   if (!limits || limits.length === 0) return undefined;
   const compiled = limits.map((limit, i): CompiledRateLimit => {
     const parts = (Array.isArray(limit.key) ? limit.key : [limit.key]).map(compileKeyPart);
+    const periodSeconds = parseDuration(limit.period) / 1000;
+    // `gatehouse validate` refuses these; a record written by hand is refused here, never half-applied.
+    if (limit.backend === "RateLimitingBinding" && BINDING_NAMES[periodSeconds] === undefined) {
+      throw new Error(
+        `${counterScope} rateLimit[${i}].period: the Rate Limiting binding counts over 10s or 60s only`,
+      );
+    }
     return {
       policyName: `limit-${i}`,
       requests: limit.requests,
-      periodSeconds: parseDuration(limit.period) / 1000,
+      periodSeconds,
       backend: limit.backend,
       delta: bindingDelta(limit.requests),
       counterPrefix: `${counterScope}#${i}`,
