@@ -6,7 +6,8 @@
  *
  * Not simulated: auth (no token is checked), health and session affinity (no traffic has been seen).
  */
-import type { Cluster, Endpoint } from "../config/schema.ts";
+import type { Cluster, Endpoint, RouteTable, Rule } from "../config/schema.ts";
+import { effectivePolicy } from "../policy/rule-policy.ts";
 import {
   type CompiledRouteTable,
   type CompiledRule,
@@ -34,9 +35,10 @@ export type ExplainResult =
       backend: string;
       upstreamUrl: string;
       upstreamHost: string;
+      policy?: ExplainPolicy;
     }
   | { matched: true; route: string; rule: number; redirect: { status: number; location: string } }
-  | { matched: true; route: string; rule: number; status: 500 | 503; reason: string }
+  | { matched: true; route: string; rule: number; status: 500 | 503; reason: string; policy?: ExplainPolicy }
   | { matched: false; status: 404 }
   | { matched: false; status: 400; reason: string };
 
@@ -74,7 +76,35 @@ export function explainRequest(compiled: CompiledRouteTable, input: ExplainInput
   const found = { matched: true as const, route: rule.routeId, rule: rule.ruleIndex };
   const redirect = tlsRedirect(rule, url, method) ?? filterRedirect(match, url, normalized.path);
   if (redirect) return { ...found, redirect };
-  return { ...found, ...upstreamOf(compiled, match, url, normalized.path) };
+  const policy = policyOf(compiled.table, rule.rule);
+  return { ...found, ...(policy ? { policy } : {}), ...upstreamOf(compiled, match, url, normalized.path) };
+}
+
+/**
+ * The traffic policy the request would meet before it is forwarded (defaults merged), not evaluated:
+ * explain sees no client address, country or counter. Address lists are given as their sizes.
+ */
+export interface ExplainPolicy {
+  rateLimit?: { requests: number; period: string; key: unknown; backend: string }[];
+  clientAddresses?: { allow: number; deny: number };
+  countries?: { allow?: string[]; deny?: string[] };
+  requestLimits?: { bodyBytes?: number; headerBytes?: number; urlBytes?: number };
+}
+
+function policyOf(table: RouteTable, rule: Rule): ExplainPolicy | undefined {
+  const effective = effectivePolicy(table.defaults, rule);
+  const policy: ExplainPolicy = {};
+  if (effective.rateLimit?.length) policy.rateLimit = effective.rateLimit.map((limit) => ({ ...limit }));
+  const { clientAddresses, countries, requestLimits } = effective;
+  if (clientAddresses?.allow?.length || clientAddresses?.deny?.length) {
+    policy.clientAddresses = {
+      allow: clientAddresses.allow?.length ?? 0,
+      deny: clientAddresses.deny?.length ?? 0,
+    };
+  }
+  if (countries) policy.countries = countries;
+  if (requestLimits && Object.keys(requestLimits).length > 0) policy.requestLimits = requestLimits;
+  return Object.keys(policy).length > 0 ? policy : undefined;
 }
 
 export function parseRequestUrl(raw: string): URL {
