@@ -3,7 +3,9 @@
  * Limiting binding (wrangler.toml's RATE_LIMIT_10S / RATE_LIMIT_60S) and by the Worker's own Durable
  * Object counter (RATE_LIMITER), forwarding to a real pod.
  */
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { RateLimitCounter } from "../../src/policy/rate-limit-counter.ts";
 import { jwks, makeKey, mint, type TestKey } from "../auth/tokens.ts";
 import { gatewayFetch, gatewayFor } from "../support/gateway.ts";
 import { podRequests, resetAllPods, resetPod } from "../support/origins.ts";
@@ -212,5 +214,24 @@ describe("the Durable Object backend", () => {
     await earlyInWindow(30_000, 2000);
     expect(await statuses(gateway, 2, from("192.0.2.31", { "x-tenant": "a" }))).toEqual([200, 429]);
     expect(await statuses(gateway, 1, from("192.0.2.31", { "x-tenant": "b" }))).toEqual([200]);
+  });
+
+  it("forgets a key that went quiet: the alarm after its next window clears the object's storage", async () => {
+    const namespace = env.RATE_LIMITER as unknown as DurableObjectNamespace<RateLimitCounter>;
+    const stub = namespace.get(namespace.idFromName(`quiet-${Math.random()}`));
+    expect((await stub.hit(5, 1000)).allowed).toBe(true);
+    const stored = await runInDurableObject(stub, async (_, state) => ({
+      window: await state.storage.get("window"),
+      alarm: await state.storage.getAlarm(),
+    }));
+    expect(stored.window).toMatchObject({ count: 1, periodMs: 1000 });
+    expect(stored.alarm).not.toBeNull();
+    // Before the window after it has ended, the alarm keeps the count (and looks again later).
+    await runDurableObjectAlarm(stub);
+    expect(await runInDurableObject(stub, (_, state) => state.storage.get("window"))).toBeDefined();
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    await runDurableObjectAlarm(stub);
+    expect(await runInDurableObject(stub, (_, state) => state.storage.list())).toEqual(new Map());
+    expect((await stub.hit(1, 1000)).allowed).toBe(true);
   });
 });
