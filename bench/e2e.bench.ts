@@ -8,6 +8,10 @@
  *   (e) Gatehouse (10 routes), a JWT-protected route (RS256, local key set, the same token every
  *       request: the verified-token cache is what is measured) vs (f) the same route unprotected with
  *       the same Authorization header sent, so the ratio is the verification's cost, not the header's
+ *   (g) Gatehouse (10 routes), a rule with a rate limit (the Rate Limiting binding, keyed by a header
+ *       that is new on every request, so no request is refused) and a 10,000-prefix allow list, vs
+ *   (h) the same rule without them, the same headers sent; (i) the allow list alone; (j) a Durable
+ *       Object limit keyed by the client address (one object takes every request)
  *
  * The Gatehouse Worker is the bundle `wrangler deploy` would upload (`deploy --dry-run --outdir`), run
  * in workerd through Miniflare's API (never `wrangler dev`), its `ROUTES` KV namespace seeded by
@@ -144,6 +148,12 @@ async function startGatehouse(bundle: string, table: unknown): Promise<Miniflare
       // Module names are relative to this root; workerd refuses `..` out of the working directory.
       modulesRoot: dirname(bundle),
       kvNamespaces: ["ROUTES"],
+      // As wrangler.toml declares them (docs/traffic-policy.md#deploying).
+      ratelimits: {
+        RATE_LIMIT_10S: { namespace_id: "1310", simple: { limit: 1_000_000, period: 10 } },
+        RATE_LIMIT_60S: { namespace_id: "1360", simple: { limit: 1_000_000, period: 60 } },
+      },
+      durableObjects: { RATE_LIMITER: { className: "RateLimitCounter", useSQLite: true } },
       bindings: {
         ROUTES_REFRESH_SECONDS: "10",
         ADMIN_HOSTNAME: "gatehouse.localhost",
@@ -205,6 +215,23 @@ function benchTable(originPort: number, jwks: unknown[], extraRoutes: unknown[])
       ],
     },
   ];
+  // Traffic policy (cases g–j): 10,000 /24s, the bench client's among the last.
+  const allow = Array.from({ length: 10_000 }, (_, i) => `10.${(i >> 8) & 0xff}.${i & 0xff}.0/24`);
+  const policyRule = (prefix: string, policy: Record<string, unknown>) => ({
+    id: prefix.slice(1),
+    hostnames: [BENCH_HOST],
+    rules: [{ matches: [{ path: { type: "PathPrefix", value: prefix } }], backendRefs, ...policy }],
+  });
+  routes.push(
+    policyRule("/policy", {
+      rateLimit: [{ requests: 1000, period: "60s", key: { header: "x-bench-client" } }],
+      clientAddresses: { allow },
+    }),
+    policyRule("/cidr", { clientAddresses: { allow } }),
+    policyRule("/limit-do", {
+      rateLimit: [{ requests: 1_000_000_000, period: "60s", key: "clientAddress", backend: "DurableObject" }],
+    }),
+  );
   for (let i = 0; i < 8; i++) {
     routes.push({
       id: `other${i}`,
@@ -263,6 +290,7 @@ async function load(c: Case, seconds: number, workerdPid?: number): Promise<Figu
     connections: CONNECTIONS,
     duration: seconds,
     headers: c.headers,
+    idReplacement: Object.values(c.headers).some((value) => value.includes("[<id>]")),
   });
   return {
     requestsPerSecond: result.requests.average,
@@ -356,6 +384,9 @@ async function main(): Promise<void> {
     };
 
     const host = { host: BENCH_HOST };
+    // The client's address as Cloudflare's edge sets it (Miniflare keeps a given one), inside the last
+    // of the 10,000 prefixes; `[<id>]` is a new id on every request (autocannon's idReplacement).
+    const policyHeaders = { ...host, "cf-connecting-ip": "10.39.15.77", "x-bench-client": "[<id>]" };
     const allCases: Case[] = [
       { id: "a", label: "(a) Node origin, direct", port: () => origin.port, path: "/open", headers: {} },
       {
@@ -397,6 +428,38 @@ async function main(): Promise<void> {
         worker: () => small,
         path: "/open",
         headers: { ...host, authorization: `Bearer ${token}` },
+      },
+      {
+        id: "g",
+        label: "(g) Gatehouse, 10 routes, rate limit + 10,000-prefix allow list",
+        port: () => ports.small,
+        worker: () => small,
+        path: "/policy",
+        headers: policyHeaders,
+      },
+      {
+        id: "h",
+        label: "(h) the same rule without them, same headers sent",
+        port: () => ports.small,
+        worker: () => small,
+        path: "/open",
+        headers: policyHeaders,
+      },
+      {
+        id: "i",
+        label: "(i) Gatehouse, 10 routes, 10,000-prefix allow list only",
+        port: () => ports.small,
+        worker: () => small,
+        path: "/cidr",
+        headers: policyHeaders,
+      },
+      {
+        id: "j",
+        label: "(j) Gatehouse, 10 routes, Durable Object limit (one object)",
+        port: () => ports.small,
+        worker: () => small,
+        path: "/limit-do",
+        headers: policyHeaders,
       },
     ];
     const cases = allCases.filter((c) => CASES === undefined || CASES.includes(c.id));
@@ -469,6 +532,13 @@ async function main(): Promise<void> {
     ratio("(d)/(c) 10,000 vs 10 routes", "d", "c", 0.95);
     ratio("(c)/(b) Gatehouse vs pass-through", "c", "b", 0.85);
     ratio("(e)/(f) protected vs unprotected", "e", "f", 0.9);
+    ratio("(g)/(h) rate limit + 10,000 prefixes vs none", "g", "h", 0.95);
+    console.log(
+      `| (i)/(h) 10,000 prefixes vs none | ${(rps("i") / rps("h")).toFixed(3)} | | | ${perRound("i", "h")} |`,
+    );
+    console.log(
+      `| (j)/(h) Durable Object limit vs none | ${(rps("j") / rps("h")).toFixed(3)} | | | ${perRound("j", "h")} |`,
+    );
     console.log(
       `| (e)/(c) protected vs unprotected without the token header | ${(rps("e") / rps("c")).toFixed(3)} | | | |`,
     );

@@ -12,7 +12,8 @@
  */
 
 import { UNSENT_HOST_REASON } from "../config/host-checks.ts";
-import type { Auth, Cluster, Endpoint, Filter, RouteTable, TlsPolicy } from "../config/schema.ts";
+import type { Auth, Cluster, Endpoint, Filter, RouteTable, Rule, TlsPolicy } from "../config/schema.ts";
+import { effectivePolicy } from "../policy/rule-policy.ts";
 import {
   ambiguityMessage,
   type CompiledRouteTable,
@@ -58,8 +59,8 @@ export interface RuleEffects {
   responseHeaders?: { set?: unknown[]; add?: unknown[]; remove?: string[] };
   mirrors?: { backend: string; percent: number }[];
   cors?: true;
-  // Rate limits: the table has none yet. When it does, the limit that applies to this request belongs
-  // here (the key it counts by, the budget, what answers when it is spent), decided by the same code.
+  /** Address rules, size limits and rate limits the request meets before auth (docs/traffic-policy.md). */
+  policy?: ExplainPolicy;
 }
 
 /** How the request reaches the chosen cluster (docs/transports.md). */
@@ -139,6 +140,8 @@ export function explainRequest(compiled: CompiledRouteTable, input: ExplainInput
 export function ruleEffects(table: RouteTable, rule: CompiledRule): RuleEffects {
   const effects: RuleEffects = {};
   if (rule.tls) effects.tls = rule.tls;
+  const policy = policyOf(table, rule.rule);
+  if (policy) effects.policy = policy;
   if (rule.auth) effects.auth = authOf(table, rule.auth);
   for (const filter of rule.filters) applyFilter(effects, filter);
   return effects;
@@ -200,6 +203,33 @@ function modifier(m: { set?: unknown[]; add?: unknown[]; remove?: string[] }) {
     ...(m.add?.length ? { add: m.add } : {}),
     ...(m.remove?.length ? { remove: m.remove } : {}),
   };
+}
+
+/**
+ * The traffic policy the request would meet before it is forwarded (defaults merged), not evaluated:
+ * explain sees no client address, country or counter. Address lists are given as their sizes.
+ */
+export interface ExplainPolicy {
+  rateLimit?: { requests: number; period: string; key: unknown; backend: string }[];
+  clientAddresses?: { allow: number; deny: number };
+  countries?: { allow?: string[]; deny?: string[] };
+  requestLimits?: { bodyBytes?: number; headerBytes?: number; urlBytes?: number };
+}
+
+function policyOf(table: RouteTable, rule: Rule): ExplainPolicy | undefined {
+  const effective = effectivePolicy(table.defaults, rule);
+  const policy: ExplainPolicy = {};
+  if (effective.rateLimit?.length) policy.rateLimit = effective.rateLimit.map((limit) => ({ ...limit }));
+  const { clientAddresses, countries, requestLimits } = effective;
+  if (clientAddresses?.allow?.length || clientAddresses?.deny?.length) {
+    policy.clientAddresses = {
+      allow: clientAddresses.allow?.length ?? 0,
+      deny: clientAddresses.deny?.length ?? 0,
+    };
+  }
+  if (countries) policy.countries = countries;
+  if (requestLimits && Object.keys(requestLimits).length > 0) policy.requestLimits = requestLimits;
+  return Object.keys(policy).length > 0 ? policy : undefined;
 }
 
 export function parseRequestUrl(raw: string): URL {

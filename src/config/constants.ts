@@ -69,3 +69,19 @@ export const PATH_READING_NAMES = [
   "invisibleCharacters",
   "doubleDecoding",
 ] as const;
+
+/** Where a rate limit's count is kept (docs/traffic-policy.md#backends). */
+export const RATE_LIMIT_BACKENDS = ["RateLimitingBinding", "DurableObject"] as const;
+
+/** The periods the Workers Rate Limiting binding counts over: one binding each in wrangler.toml. */
+export const BINDING_PERIODS_SECONDS = [10, 60] as const;
+
+/**
+ * The most requests per period the binding backend counts exactly. The bindings are declared with a
+ * large limit and each call adds `delta = ceil(BINDING_CAPACITY / requests)`; exactly `requests` calls
+ * pass while requests × (requests − 1) < BINDING_CAPACITY (docs/traffic-policy.md#the-binding-backend).
+ */
+export const BINDING_MAX_REQUESTS = 1000;
+
+/** The `simple.limit` every `[[ratelimits]]` binding declares (a test keeps wrangler.toml equal to it). */
+export const BINDING_CAPACITY = 1_000_000;

@@ -42,6 +42,7 @@ export function salvageView(input: unknown): TableView {
     providers: new Map(Object.entries(table.providers ?? {})),
     clusters: new Map(Object.entries(table.clusters ?? {})),
     routes,
+    defaults: table.defaults,
     incomplete: (part) => rebuilt.has(part),
   };
 }

@@ -13,6 +13,7 @@ import {
   HTTP_METHODS,
   JWS_ALGORITHMS,
   PATH_READING_NAMES,
+  RATE_LIMIT_BACKENDS,
   TLS_VERSIONS,
 } from "./constants.ts";
 
@@ -303,6 +304,72 @@ export const FilterSchema = z.discriminatedUnion("type", [
   }),
 ]);
 
+// ---------------------------------------------------------------------------------------------------
+// Traffic policy (issue 13): who may come in, how big, how often. On a rule, and table-wide under
+// `defaults`, which a rule overrides field by field (docs/route-table.md#traffic-policy).
+
+/** IPv4 or IPv6 prefixes (or addresses); each is parsed strictly in `policy-checks.ts`. */
+const cidrList = z.array(z.string()).max(100_000);
+
+export const ClientAddressesSchema = z.strictObject({
+  allow: cidrList.optional(),
+  deny: cidrList.optional(),
+});
+
+/** As `request.cf.country` gives it: ISO 3166-1 alpha-2 in capitals, plus Cloudflare's `T1` (Tor) and `XX`. */
+const countryCode = z.string().regex(/^[A-Z][A-Z0-9]$/, {
+  message: "is not a two-letter country code in capitals (ISO 3166-1 alpha-2, such as DE)",
+});
+/** One of `allow` or `deny` (checked in `policy-checks.ts`: zod refinements have no JSON Schema). */
+export const CountriesSchema = z.strictObject({
+  allow: z.array(countryCode).min(1).optional(),
+  deny: z.array(countryCode).min(1).optional(),
+});
+
+export const RequestLimitsSchema = z.strictObject({
+  /** Request body; 0 refuses any body. */
+  bodyBytes: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 40)
+    .optional(),
+  /** Every request header as `name: value\r\n`. */
+  headerBytes: z.number().int().min(1).max(1_048_576).optional(),
+  /** The request target: path and query as received (percent-encoded). */
+  urlBytes: z.number().int().min(1).max(1_048_576).optional(),
+});
+
+const KEY_SHAPES = "clientAddress, { header: name }, { claim: name }";
+export const RateLimitKeyPartSchema = z.union(
+  [
+    z.literal("clientAddress"),
+    z.strictObject({ header: headerName }),
+    z.strictObject({ claim: z.string().min(1) }),
+  ],
+  { error: `must be one of ${KEY_SHAPES}` },
+);
+
+/** Shapes only; what each backend can count (periods, sizes) is checked in `policy-checks.ts`. */
+export const RateLimitSchema = z.strictObject({
+  requests: z.number().int().min(1).max(1_000_000_000),
+  period: duration,
+  key: z.union([RateLimitKeyPartSchema, z.array(RateLimitKeyPartSchema).min(1).max(8)], {
+    error: `must be one of ${KEY_SHAPES}, or a list of them`,
+  }),
+  /** Extension: where the count is kept. */
+  backend: z.enum(RATE_LIMIT_BACKENDS).default("RateLimitingBinding"),
+});
+
+/** The four traffic-policy fields, the same on a rule and under `defaults`. */
+const trafficPolicyFields = {
+  rateLimit: z.array(RateLimitSchema).max(16).optional(),
+  clientAddresses: ClientAddressesSchema.optional(),
+  countries: CountriesSchema.optional(),
+  requestLimits: RequestLimitsSchema.optional(),
+};
+export const TrafficPolicySchema = z.strictObject(trafficPolicyFields);
+
 export const AuthSchema = z.strictObject({
   provider: z.string().min(1),
   audiences: z.array(z.string().min(1)).optional(),
@@ -335,6 +402,7 @@ export const RuleSchema = z.strictObject({
       cookieConfig: z.strictObject({ lifetimeType: z.enum(["Session", "Permanent"]) }).optional(),
     })
     .optional(),
+  ...trafficPolicyFields,
 });
 
 export const RouteSchema = z.strictObject({
@@ -360,6 +428,8 @@ export const RouteTableSchema = z.strictObject({
     })
     .optional(),
   tls: TlsPolicySchema.optional(),
+  /** Traffic policy every rule gets unless it says otherwise (docs/route-table.md#defaults). */
+  defaults: TrafficPolicySchema.optional(),
   providers: z.record(name, ProviderSchema).default({}),
   clusters: z.record(name, ClusterSchema).default({}),
   routes: z.array(RouteSchema),
@@ -389,6 +459,13 @@ export type BackendRef = z.output<typeof BackendRefSchema>;
 export type Auth = z.output<typeof AuthSchema>;
 export type SessionPersistence = NonNullable<Rule["sessionPersistence"]>;
 export type RetryPolicy = NonNullable<Rule["retry"]>;
+export type TrafficPolicy = z.output<typeof TrafficPolicySchema>;
+export type RateLimit = z.output<typeof RateLimitSchema>;
+export type RateLimitKeyPart = z.output<typeof RateLimitKeyPartSchema>;
+export type RateLimitBackend = (typeof RATE_LIMIT_BACKENDS)[number];
+export type ClientAddresses = z.output<typeof ClientAddressesSchema>;
+export type Countries = z.output<typeof CountriesSchema>;
+export type RequestLimits = z.output<typeof RequestLimitsSchema>;
 
 /**
  * The shape of a validated, normalised table as JSON Schema: defaults are filled in by then, so fields

@@ -3,7 +3,7 @@
  * passed the schema the view is the table itself (`viewOfTable`, zod-free, so the Worker's stored-table
  * check shares it); for one that did not, `salvage.ts` rebuilds what it can.
  */
-import type { Cluster, Provider, RouteTable, Rule } from "./schema.ts";
+import type { Cluster, Provider, RouteTable, Rule, TrafficPolicy } from "./schema.ts";
 
 /** `T` as salvage returns it: list items may be holes. */
 export type Salvaged<T> = T extends readonly (infer E)[]
@@ -29,6 +29,8 @@ export interface TableView {
   readonly providers: ReadonlyMap<string, Salvaged<Provider> | undefined>;
   readonly clusters: ReadonlyMap<string, Salvaged<Cluster> | undefined>;
   readonly routes: readonly RouteView[];
+  /** The table's `defaults` (traffic policy every rule inherits); undefined when absent or malformed. */
+  readonly defaults: Salvaged<TrafficPolicy> | undefined;
   /** True for a part rebuilt around shape problems: absence there proves nothing. */
   incomplete(part: object): boolean;
 }
@@ -44,6 +46,7 @@ export function viewOfTable(table: RouteTable): TableView {
       hostnamesComplete: true,
       rules: route.rules,
     })),
+    defaults: table.defaults,
     incomplete: () => false,
   };
 }

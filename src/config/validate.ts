@@ -9,6 +9,7 @@
  */
 import { checkClusters } from "./cluster-checks.ts";
 import { checkUnsentHostnames } from "./host-checks.ts";
+import { checkTrafficPolicy } from "./policy-checks.ts";
 import { type Problem, ProblemReport } from "./problems.ts";
 import { checkProtectedBackends } from "./protection-checks.ts";
 import { checkProviders } from "./provider-checks.ts";
@@ -32,6 +33,7 @@ const CHECKS: readonly ((view: TableView, report: ProblemReport) => void)[] = [
   checkClusters,
   checkNamesAndReferences,
   checkRoutes,
+  checkTrafficPolicy,
   checkShadowedRules,
   checkProtectedBackends,
   checkUnsentHostnames,

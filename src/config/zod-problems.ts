@@ -15,6 +15,9 @@ import { def, resolve } from "./zod-walk.ts";
 type Issue = z.core.$ZodIssue;
 type RawIssue = z.core.$ZodRawIssue;
 
+/** `readableMessage`'s reason where it has no better one; any other message on a union is the schema's own. */
+const GENERIC_MESSAGE = "is not valid";
+
 /** The error map: a readable reason for every issue zod raises without a schema-given message. */
 export function readableMessage(issue: RawIssue): string {
   switch (issue.code) {
@@ -45,7 +48,7 @@ export function readableMessage(issue: RawIssue): string {
     case "invalid_key":
       return "is not a valid key";
     default:
-      return "is not valid";
+      return GENERIC_MESSAGE;
   }
 }
 
@@ -125,9 +128,11 @@ function collectUnion(
     const message =
       issue.input === undefined
         ? "required"
-        : alternatives.length > 2
-          ? `must be one of ${alternatives.join(", ")}`
-          : `must be ${alternatives.join(" or ")}`;
+        : issue.message !== GENERIC_MESSAGE
+          ? issue.message // the schema says it better than a list of kinds would
+          : alternatives.length > 2
+            ? `must be one of ${alternatives.join(", ")}`
+            : `must be ${alternatives.join(" or ")}`;
     out.push({ path: formatPath(path), message });
     return;
   }

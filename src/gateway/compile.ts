@@ -5,6 +5,7 @@
 
 import { type CompiledAuth, compileAuth } from "../auth/index.ts";
 import type { RouteTable } from "../config/schema.ts";
+import { compileRulePolicies, type RulePolicyPlan } from "../policy/rule-policy.ts";
 import { type CompiledRouteTable, compileRouteTable } from "../routing/index.ts";
 import { type CompiledClusters, compileClusters } from "../upstream/index.ts";
 import { spoofableHeaders } from "./strip-headers.ts";
@@ -23,6 +24,8 @@ export interface GatewayConfig {
   readonly routing: CompiledRouteTable;
   readonly auth: CompiledAuth;
   readonly clusters: CompiledClusters;
+  /** Each rule's traffic policy (address rules, size limits, rate limits), `[routeIndex][ruleIndex]`. */
+  readonly policies: readonly (readonly RulePolicyPlan[])[];
   /** Removed from every incoming request before any stage runs. */
   readonly spoofableHeaders: readonly string[];
 }
@@ -34,6 +37,7 @@ export function compileGateway(table: RouteTable, meta: TableMeta): GatewayConfi
     routing: compileRouteTable(table),
     auth: compileAuth(table),
     clusters: compileClusters(table),
+    policies: compileRulePolicies(table),
     spoofableHeaders: spoofableHeaders(table),
   };
 }

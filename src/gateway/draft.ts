@@ -13,4 +13,9 @@ export interface UpstreamDraft {
   /** Host header the origin sees when set (URLRewrite.hostname); else the cluster's or endpoint's. */
   hostOverride: string | undefined;
   body: ReadableStream | null;
+  /**
+   * Set when the client's streamed body went past the route's `requestLimits.bodyBytes` and was cut:
+   * the failed exchange is the client's doing, so it answers 413 and never counts against the endpoint.
+   */
+  bodyCut?: boolean;
 }

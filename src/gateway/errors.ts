@@ -29,6 +29,13 @@ export type GatewayErrorCode =
   | "admin_unauthorized"
   | "admin_disabled"
   | "method_not_allowed"
+  | "address_denied"
+  | "country_denied"
+  | "url_too_long"
+  | "headers_too_large"
+  | "body_too_large"
+  | "rate_limited"
+  | "rate_limit_misconfigured"
   | "internal_error";
 
 export function errorResponse(

@@ -1,10 +1,17 @@
 /**
  * The request pipeline, one way through:
- *   normalise → route match → origin readings → tls policy → auth → upstream (filters, pick, forward, retry) → response.
+ *   normalise → route match → origin readings → tls policy → address rules → request limits
+ *   → preflight → rate limits keyed without claims → auth → rate limits keyed by a claim
+ *   → upstream (filters, pick, forward, retry) → response.
+ * Cheap refusals come first: a request refused by address, size or a limit that needs no token never
+ * costs a token verification, and no refused request reaches the origin.
  * Each stage is a function in its own module; this file only wires them and owns the access log.
  */
 import { authenticate } from "../auth/index.ts";
 import { answerPreflight, withCors } from "../filters/index.ts";
+import { checkAddressRules } from "../policy/address-rules.ts";
+import { enforceRateLimits } from "../policy/rate-limit.ts";
+import { bodyTooLarge, checkRequestLimits } from "../policy/request-limits.ts";
 import {
   ambiguityMessage,
   findAmbiguity,
@@ -104,13 +111,47 @@ export async function handleRequest(
 
     const tls = enforceTlsPolicy({ policy: rule.tls, request, url, draft, requestId });
     if (!tls.ok) return finish(tls.response);
+    // A policy refusal is answered as auth's are: with CORS headers a browser can read it by, and HSTS.
+    const refuse = (response: Response): Response =>
+      finish(withHsts(withCors(rule, request, response), tls.hsts));
+
+    const policy = gateway.policies[rule.routeIndex]![rule.ruleIndex]!;
+    if (policy.addressRules) {
+      const refused = checkAddressRules(policy.addressRules, request, requestId);
+      if (refused) return refuse(refused);
+    }
+    if (policy.requestLimits) {
+      const refused = checkRequestLimits(policy.requestLimits, request, url, draft, requestId);
+      if (refused) return refuse(refused);
+    }
 
     // A browser sends no credentials on a CORS preflight, so it is answered before auth.
     const preflight = answerPreflight(rule, request, requestId);
     if (preflight) return finish(withHsts(preflight, tls.hsts));
 
+    const limits = policy.rateLimits;
+    if (limits && limits.beforeAuth.length > 0) {
+      const refused = await enforceRateLimits(limits, limits.beforeAuth, {
+        request,
+        claims: undefined,
+        env,
+        requestId,
+      });
+      if (refused) return refuse(refused);
+    }
+
     const auth = await authenticate({ rule, request, draft, auth: gateway.auth, env, requestId, ctx });
     if (!auth.ok) return finish(withHsts(withCors(rule, request, auth.response), tls.hsts));
+
+    if (limits && limits.afterAuth.length > 0) {
+      const refused = await enforceRateLimits(limits, limits.afterAuth, {
+        request,
+        claims: auth.claims,
+        env,
+        requestId,
+      });
+      if (refused) return refuse(refused);
+    }
 
     const response = await routeToUpstream({
       match,
@@ -126,6 +167,12 @@ export async function handleRequest(
       log,
       started,
     });
+    if (draft.bodyCut && policy.requestLimits?.bodyBytes !== undefined) {
+      // The body went past the limit before the origin answered: whatever came back (most often the
+      // failed upload's 502) is not the client's answer.
+      await response.body?.cancel();
+      return refuse(bodyTooLarge(policy.requestLimits.bodyBytes, requestId));
+    }
     return finish(withHsts(response, tls.hsts));
   } catch (err) {
     // A route regex would have had to judge a value longer than it runs on (routing/regex.ts): refused,

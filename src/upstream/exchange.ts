@@ -78,6 +78,9 @@ export async function exchange(input: ExchangeInput): Promise<ExchangeOutcome> {
       attemptTimeout(backendRequestMs, deadline, begun),
     );
     const ended = Date.now();
+    // A body cut at the route's size limit fails the exchange by the client's doing: the endpoint is
+    // neither blamed (a client could eject it at will) nor retried (the body is gone).
+    if (draft.bodyCut) return { result, endpoint, attempts: attempt, upstreamMs: ended - begun };
     const bodyState = body?.state() ?? "complete";
     if (bodyState !== "complete" && (result.kind === "timeout" || result.kind === "failed")) {
       // Not the endpoint's fault, so not counted; and a body is never sent twice.

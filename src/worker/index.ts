@@ -44,3 +44,6 @@ export default {
     await runActiveHealthChecks(env, controller.scheduledTime);
   },
 } satisfies ExportedHandler<Env>;
+
+// The Durable Object backend's counter (`backend: DurableObject`), bound as RATE_LIMITER in wrangler.toml.
+export { RateLimitCounter } from "../policy/rate-limit-counter.ts";

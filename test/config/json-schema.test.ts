@@ -133,6 +133,7 @@ const KNOWN_KEYWORDS = new Set([
   "type",
   "properties",
   "required",
+  "maxItems",
   "additionalProperties",
   "propertyNames",
   "items",

@@ -232,10 +232,10 @@ describe("table source (worker, real KV)", () => {
         {
           id: "two",
           hostnames: ["two.test"],
-          rules: [{ backendRefs: [{ name: "pods", weight: 1 }], rateLimit: { requestsPerSecond: 5 } }],
+          rules: [{ backendRefs: [{ name: "pods", weight: 1 }], circuitBreaker: { maxRequests: 5 } }],
         },
       ],
-      "routes[0].rules[0].rateLimit: is not a field this Worker knows",
+      "routes[0].rules[0].circuitBreaker: is not a field this Worker knows",
     );
   });
 
