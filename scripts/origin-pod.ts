@@ -9,7 +9,8 @@
  *   /status/CODE      the echo with that status
  *   /gzip             a gzip-encoded body with Content-Encoding: gzip
  *   /redirect         302 to /elsewhere (the gateway must pass it through, not follow it)
- *   WebSocket (any path): echoes every message; "whoami" answers with the pod name
+ *   WebSocket (any path): echoes every message; "whoami" answers with the pod name, and
+ *                     "whoami:TEXT" with "NAME:TEXT" (a reply that names its pod, for the soak suite)
  *
  * Faults, for the tests' control server: `failNext` (answer with a status) and `delayNext` (answer late).
  */
@@ -41,7 +42,17 @@ export interface OriginPod {
   running(): boolean;
 }
 
-export async function startOriginPod(name: string, port = 0): Promise<OriginPod> {
+export interface OriginPodOptions {
+  /** Keep every request in `requests` (default true); a pod under hours of load should not. */
+  record?: boolean;
+}
+
+export async function startOriginPod(
+  name: string,
+  port = 0,
+  options: OriginPodOptions = {},
+): Promise<OriginPod> {
+  const record = options.record ?? true;
   const requests: RecordedRequest[] = [];
   let failures: { count: number; status: number } = { count: 0, status: 502 };
   let delays: { count: number; ms: number } = { count: 0, ms: 0 };
@@ -55,7 +66,7 @@ export async function startOriginPod(name: string, port = 0): Promise<OriginPod>
     req.on("end", () => {
       const body = Buffer.concat(chunks).toString("utf8");
       const at = Date.now();
-      requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body, at });
+      if (record) requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body, at });
       if (delays.count > 0) {
         delays.count--;
         const timer = setTimeout(() => respond(req, res, body), delays.ms);
@@ -141,11 +152,14 @@ export async function startOriginPod(name: string, port = 0): Promise<OriginPod>
     wss.on("connection", (socket) => {
       socket.on("message", (data, isBinary) => {
         const text = isBinary ? undefined : data.toString();
-        socket.send(text === "whoami" ? name : data, { binary: isBinary });
+        if (text === "whoami") socket.send(name);
+        else if (text?.startsWith("whoami:")) socket.send(`${name}:${text.slice("whoami:".length)}`);
+        else socket.send(data, { binary: isBinary });
       });
     });
     server.on("upgrade", (req, socket, head) => {
-      requests.push({
+      if (record)
+        requests.push({
         method: req.method ?? "",
         url: req.url ?? "",
         headers: req.headers,
