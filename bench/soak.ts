@@ -87,12 +87,28 @@ async function main(): Promise<number> {
     const jwks = await startJwksServer();
     stops.push(() => jwks.close());
     const persistTo = join(workDir, "state");
-    const gateway = await startGateway({ bundle, persistTo, refreshSeconds: REFRESH_SECONDS, inspectorPort: 9400 + (process.pid % 500) });
+    const gateway = await startGateway({
+      bundle,
+      persistTo,
+      refreshSeconds: REFRESH_SECONDS,
+      inspectorPort: 9400 + (process.pid % 500),
+    });
     stops.push(() => gateway.dispose());
-    const ctx: SoakContext = { scale, gateway, pods, persistTo, workDir, jwks, push: 0, refreshSeconds: REFRESH_SECONDS };
+    const ctx: SoakContext = {
+      scale,
+      gateway,
+      pods,
+      persistTo,
+      workDir,
+      jwks,
+      push: 0,
+      refreshSeconds: REFRESH_SECONDS,
+      say,
+    };
     await pushTable(ctx, 1);
     const first = await get(gateway.port, "/session-other/x", { host: SOAK_HOST });
-    if (first.status !== 200) throw new Error(`the gateway did not serve the pushed table: ${first.status} ${first.body}`);
+    if (first.status !== 200)
+      throw new Error(`the gateway did not serve the pushed table: ${first.status} ${first.body}`);
 
     const results: ScenarioResult[] = [];
     for (const [id, run] of SCENARIOS) {
@@ -100,14 +116,25 @@ async function main(): Promise<number> {
       say(`scenario ${id}…`);
       const r = await run(ctx);
       results.push(r);
-      say(`scenario ${id}: ${r.passed ? "pass" : "FAIL"}${r.passed ? "" : ` (${r.checks.filter((c) => !c.ok).map((c) => `${c.what}: ${c.detail}`).join("; ")})`}`);
+      say(
+        `scenario ${id}: ${r.passed ? "pass" : "FAIL"}${
+          r.passed
+            ? ""
+            : ` (${r.checks
+                .filter((c) => !c.ok)
+                .map((c) => `${c.what}: ${c.detail}`)
+                .join("; ")})`
+        }`,
+      );
       await sleep(1000);
     }
     const header =
       `${scale.name === "full" ? "Full run" : "Short (CI) run"} of ${started.toISOString().slice(0, 16).replace("T", " ")} UTC, ` +
       `${((Date.now() - started.getTime()) / 60_000).toFixed(1)} min: ${cpus().length} × ${cpus()[0]?.model.trim() ?? "cpu"}, ` +
       `${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, workerd via Miniflare ${miniflareVersion()}, ` +
-      `open files limit ${openFileLimit(process.pid)}, load average at the end ${loadavg().map((v) => v.toFixed(2)).join(" / ")} ` +
+      `open files limit ${openFileLimit(process.pid)}, load average at the end ${loadavg()
+        .map((v) => v.toFixed(2))
+        .join(" / ")} ` +
       `(the machine is shared). Route refresh interval ${REFRESH_SECONDS} s.`;
     const report = renderReport(results, header);
     if (!values.quiet) process.stdout.write(report);
@@ -137,7 +164,11 @@ function writeIntoDocs(report: string): void {
 }
 
 function miniflareVersion(): string {
-  return (JSON.parse(readFileSync(join(root, "node_modules", "miniflare", "package.json"), "utf8")) as { version: string }).version;
+  return (
+    JSON.parse(readFileSync(join(root, "node_modules", "miniflare", "package.json"), "utf8")) as {
+      version: string;
+    }
+  ).version;
 }
 
 process.exitCode = await main();

@@ -66,7 +66,8 @@ export async function startOriginPod(
     req.on("end", () => {
       const body = Buffer.concat(chunks).toString("utf8");
       const at = Date.now();
-      if (record) requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body, at });
+      if (record)
+        requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body, at });
       if (delays.count > 0) {
         delays.count--;
         const timer = setTimeout(() => respond(req, res, body), delays.ms);
@@ -160,12 +161,12 @@ export async function startOriginPod(
     server.on("upgrade", (req, socket, head) => {
       if (record)
         requests.push({
-        method: req.method ?? "",
-        url: req.url ?? "",
-        headers: req.headers,
-        body: "",
-        at: Date.now(),
-      });
+          method: req.method ?? "",
+          url: req.url ?? "",
+          headers: req.headers,
+          body: "",
+          at: Date.now(),
+        });
       wss!.handleUpgrade(req, socket, head, (ws) => wss!.emit("connection", ws, req));
     });
     await new Promise<void>((resolve, reject) => {

@@ -74,7 +74,7 @@ export async function startPod(name: string): Promise<PodProcess> {
       await launch();
     },
     setDelay(ms) {
-      child?.stdin!.write(`${JSON.stringify({ delayMs: ms })}\n`);
+      child?.stdin?.write(`${JSON.stringify({ delayMs: ms })}\n`);
     },
     stop() {
       if (alive()) child!.kill("SIGTERM");
@@ -111,12 +111,16 @@ export interface Gateway {
   readonly port: number;
   /** workerd's pid: its CPU, memory and open files are read from /proc. */
   readonly pid: number | undefined;
+  /** After a crash: the port and pid of the workerd Miniflare started in its place. */
+  reattach(): Promise<void>;
   /** The namespace the Worker reads, from Node (the same persisted store the CLI writes). */
   readonly kv: KvStore;
   /** The access log since the last call (and restarts the tally). */
   takeAccessTally(): AccessTally;
-  /** Worker log lines other than access lines (table loads, errors), kept for the report. */
+  /** The last 200 lines workerd wrote other than access lines (table loads, errors, a crash). */
   readonly otherLogLines: string[];
+  /** When workerd crashed (and Miniflare started a new one). */
+  readonly restarts: Date[];
   status(): Promise<StatusDocument>;
   /**
    * The Worker isolate's V8 heap in use, in bytes. With `settled`, the least of five readings over a
@@ -138,6 +142,8 @@ export interface GatewayOptions {
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   let tally = emptyTally();
   const otherLogLines: string[] = [];
+  const restarts: Date[] = [];
+  let inspector: InspectorSession | undefined;
   const before = childPids("workerd");
   const mf = new Miniflare(
     convertV4MiniflareOptions({
@@ -149,7 +155,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       cf: { colo: "LHR", country: "GB", httpProtocol: "HTTP/1.1", tlsVersion: "TLSv1.3" },
       handleStructuredLogs: ({ message }: { message: string }) => {
         if (!message.startsWith('{"type":"access"')) {
-          if (otherLogLines.length < 200) otherLogLines.push(message);
+          // The last lines are the ones that say why, if workerd crashes.
+          otherLogLines.push(message);
+          if (otherLogLines.length > 200) otherLogLines.shift();
           return;
         }
         const line = JSON.parse(message) as {
@@ -165,6 +173,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         if (line.error) bump(tally.errors, line.error);
         if (line.endpoint) bump(tally.byEndpoint, line.endpoint);
         if (line.session) bump(tally.sessions, line.session);
+      },
+      // Miniflare starts a new workerd when the one it ran exits unexpectedly: for the suite, that is
+      // a crash (every session gone), to be reported, never papered over.
+      unsafeHandleRuntimeRestart: () => {
+        restarts.push(new Date());
+        inspector?.close();
+        inspector = undefined;
       },
       compatibilityDate: COMPATIBILITY_DATE,
       compatibilityFlags: ["nodejs_compat"],
@@ -183,16 +198,27 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       },
     }),
   );
-  const url = await mf.ready;
-  const pid = [...childPids("workerd")].find((p) => !before.has(p));
-  const kv = kvStoreFromNamespace((await mf.getKVNamespace("ROUTES")) as unknown as KVNamespace);
-  let inspector: InspectorSession | undefined;
-  const port = Number(url.port);
+  const listening = async () => Number((await mf.ready).port);
+  let port = await listening();
+  let pid = [...childPids("workerd")].find((p) => !before.has(p));
+  let kv = kvStoreFromNamespace((await mf.getKVNamespace("ROUTES")) as unknown as KVNamespace);
   return {
-    port,
-    pid,
-    kv,
+    get port() {
+      return port;
+    },
+    get pid() {
+      return pid;
+    },
+    get kv() {
+      return kv;
+    },
+    async reattach() {
+      port = await listening();
+      pid = [...childPids("workerd")].find((p) => !before.has(p));
+      kv = kvStoreFromNamespace((await mf.getKVNamespace("ROUTES")) as unknown as KVNamespace);
+    },
     otherLogLines,
+    restarts,
     takeAccessTally() {
       const taken = tally;
       tally = emptyTally();
@@ -235,8 +261,21 @@ export function pushWithCli(persistTo: string, file: string, message: string): P
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [join(root, "bin", "gatehouse.js"), "push", file, "--local", "--persist-to", persistTo, "--message", message],
-      { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
+      [
+        join(root, "bin", "gatehouse.js"),
+        "push",
+        file,
+        "--local",
+        "--persist-to",
+        persistTo,
+        "--message",
+        message,
+      ],
+      {
+        cwd: root,
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+      },
     );
     let output = "";
     child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));

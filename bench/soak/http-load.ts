@@ -26,7 +26,12 @@ export interface LoadRun {
   stop(): Promise<LoadFigures>;
 }
 
-export function startLoad(port: number, path: () => string, concurrency: number, headers: () => Record<string, string> = () => ({})): LoadRun {
+export function startLoad(
+  port: number,
+  path: () => string,
+  concurrency: number,
+  headers: () => Record<string, string> = () => ({}),
+): LoadRun {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const figures: LoadFigures = {
     sent: 0,
@@ -48,8 +53,8 @@ export function startLoad(port: number, path: () => string, concurrency: number,
         figures.maxMs = Math.max(figures.maxMs, ms);
         if (pod) {
           figures.byPod[pod] = (figures.byPod[pod] ?? 0) + 1;
-          let byPod = figures.latencyByPod.get(pod);
-          if (!byPod) figures.latencyByPod.set(pod, (byPod = new Histogram()));
+          const byPod = figures.latencyByPod.get(pod) ?? new Histogram();
+          figures.latencyByPod.set(pod, byPod);
           byPod.record(ms);
         }
         resolve();

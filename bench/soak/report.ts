@@ -12,7 +12,9 @@ export function renderReport(results: ScenarioResult[], header: string): string 
   const out: string[] = [header, ""];
   out.push("| # | scenario | sent | arrived | lost | result |", "|---|---|---|---|---|---|");
   for (const r of results) {
-    out.push(`| ${r.id} | ${r.name} | ${r.sent} | ${r.arrived} | ${r.lost} | ${r.passed ? "pass" : "**FAIL**"} |`);
+    out.push(
+      `| ${r.id} | ${r.name} | ${r.sent} | ${r.arrived} | ${r.lost} | ${r.passed ? "pass" : "**FAIL**"} |`,
+    );
   }
   out.push(
     "",

@@ -83,6 +83,8 @@ export interface FleetOptions {
 export class SessionFleet {
   readonly counts = zeroCounts();
   readonly rtt = new Histogram();
+  /** Round trips since the last `takeWindow()`. */
+  private window = new Histogram();
   readonly podLosses: PodLossRecord[] = [];
   private readonly sockets: SocketSession[] = [];
   private readonly streams: StreamSession[] = [];
@@ -92,6 +94,18 @@ export class SessionFleet {
 
   constructor(readonly options: FleetOptions) {
     this.sweeper = setInterval(() => this.sweep(), 1000);
+  }
+
+  /** The round trips since the last call, and a new window from now. */
+  takeWindow(): Histogram {
+    const taken = this.window;
+    this.window = new Histogram();
+    return taken;
+  }
+
+  recordRtt(ms: number): void {
+    this.rtt.record(ms);
+    this.window.record(ms);
   }
 
   get size(): number {
@@ -113,7 +127,9 @@ export class SessionFleet {
       }
     };
     await Promise.all(Array.from({ length: parallel }, worker));
-    const carriers = fresh.filter((_, i) => (this.sockets.length - fresh.length + i + 1) % this.options.socketsPerStream === 0);
+    const carriers = fresh.filter(
+      (_, i) => (this.sockets.length - fresh.length + i + 1) % this.options.socketsPerStream === 0,
+    );
     next = 0;
     const streamWorker = async () => {
       while (next < carriers.length) {
@@ -221,7 +237,7 @@ class SocketSession {
     }
     this.pending.delete(seq);
     counts.messagesReceived++;
-    this.fleet.rtt.record(performance.now() - sentAt);
+    this.fleet.recordRtt(performance.now() - sentAt);
     this.pod ??= pod;
     if (pod !== this.pod) counts.misrouted++;
     if (seq < this.lastAnswered) counts.reordered++;
@@ -307,7 +323,11 @@ class StreamSession {
           host: "127.0.0.1",
           port,
           path: `${prefix}/sse?count=1000000&interval=1000`,
-          headers: { host: SOAK_HOST, accept: "text/event-stream", ...(this.carrier.cookie ? { cookie: this.carrier.cookie } : {}) },
+          headers: {
+            host: SOAK_HOST,
+            accept: "text/event-stream",
+            ...(this.carrier.cookie ? { cookie: this.carrier.cookie } : {}),
+          },
           agent: false,
         },
         (res) => {

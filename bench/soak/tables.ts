@@ -42,7 +42,9 @@ export function soakTable(params: TableParams): unknown {
   const added = Array.from({ length: push }, (_, i) => ({
     id: `added-${i}`,
     hostnames: [SOAK_HOST],
-    rules: [{ matches: [{ path: { type: "Exact", value: `/added/${i}` } }], backendRefs: [{ name: "pods" }] }],
+    rules: [
+      { matches: [{ path: { type: "Exact", value: `/added/${i}` } }], backendRefs: [{ name: "pods" }] },
+    ],
   }));
   return {
     version: 1,
@@ -75,7 +77,10 @@ export function soakTable(params: TableParams): unknown {
             backendRefs: [{ name: "pods" }],
             // The pods serve their event streams on /sse: /session/sse reaches them as /sse.
             filters: [
-              { type: "URLRewrite", urlRewrite: { path: { type: "ReplacePrefixMatch", replacePrefixMatch: "/" } } },
+              {
+                type: "URLRewrite",
+                urlRewrite: { path: { type: "ReplacePrefixMatch", replacePrefixMatch: "/" } },
+              },
             ],
             sessionPersistence: { type: "Cookie", sessionName: SESSION_COOKIE },
           },

@@ -67,16 +67,27 @@ export async function connectInspector(inspectorPort: number, worker: string): P
     socket.once("error", reject);
   });
   let nextId = 1;
-  const pending = new Map<number, (result: unknown) => void>();
+  const pending = new Map<number, { resolve: (result: unknown) => void; reject: (err: Error) => void }>();
   socket.on("message", (data) => {
     const message = JSON.parse(String(data)) as { id?: number; result?: unknown };
-    if (message.id !== undefined) pending.get(message.id)?.(message.result);
+    if (message.id === undefined) return;
+    pending.get(message.id)?.resolve(message.result);
+    pending.delete(message.id);
+  });
+  // A workerd that goes away must fail the calls waiting on it, not leave them pending for ever.
+  socket.on("close", () => {
+    for (const { reject } of pending.values()) reject(new Error("the inspector connection closed"));
+    pending.clear();
   });
   return {
     call: (method, params = {}) =>
-      new Promise<unknown>((resolve) => {
+      new Promise<unknown>((resolve, reject) => {
+        if (socket.readyState !== WebSocket.OPEN) {
+          reject(new Error("the inspector connection is closed"));
+          return;
+        }
         const id = nextId++;
-        pending.set(id, resolve);
+        pending.set(id, { resolve, reject });
         socket.send(JSON.stringify({ id, method, params }));
       }),
     close: () => socket.close(),
