@@ -60,8 +60,10 @@ const SCENARIOS: [number, (ctx: SoakContext) => Promise<ScenarioResult>][] = [
   [7, memoryScenario],
 ];
 
+const t0 = performance.now();
 function say(text: string): void {
-  if (!values.quiet) process.stderr.write(`soak: ${text}\n`);
+  const at = ((performance.now() - t0) / 1000).toFixed(0).padStart(4);
+  if (!values.quiet) process.stderr.write(`soak ${at} s: ${text}\n`);
 }
 
 async function main(): Promise<number> {
@@ -105,29 +107,33 @@ async function main(): Promise<number> {
       refreshSeconds: REFRESH_SECONDS,
       say,
     };
+    say("pushing the first table");
     await pushTable(ctx, 1);
     const first = await get(gateway.port, "/session-other/x", { host: SOAK_HOST });
     if (first.status !== 200)
       throw new Error(`the gateway did not serve the pushed table: ${first.status} ${first.body}`);
 
     const results: ScenarioResult[] = [];
+    const finished = (r: ScenarioResult) => {
+      results.push(r);
+      const failed = r.checks.filter((c) => !c.ok).map((c) => `${c.what}: ${c.detail}`);
+      say(`scenario ${r.id}: ${r.passed ? "pass" : `FAIL (${failed.join("; ")})`}`);
+    };
+    // Scenario 5 mostly waits (the key set's 30 s of least freshness): it runs on a route of its own
+    // alongside the scenarios after it, and is reported in its place.
+    const alongside: Promise<void>[] = [];
     for (const [id, run] of SCENARIOS) {
       if (only && !only.includes(id)) continue;
       say(`scenario ${id}…`);
-      const r = await run(ctx);
-      results.push(r);
-      say(
-        `scenario ${id}: ${r.passed ? "pass" : "FAIL"}${
-          r.passed
-            ? ""
-            : ` (${r.checks
-                .filter((c) => !c.ok)
-                .map((c) => `${c.what}: ${c.detail}`)
-                .join("; ")})`
-        }`,
-      );
-      await sleep(1000);
+      if (id === 5) {
+        alongside.push(run(ctx).then(finished));
+        continue;
+      }
+      finished(await run(ctx));
+      if (scale.name === "full") await sleep(1000);
     }
+    await Promise.all(alongside);
+    results.sort((a, b) => a.id - b.id);
     const header =
       `${scale.name === "full" ? "Full run" : "Short (CI) run"} of ${started.toISOString().slice(0, 16).replace("T", " ")} UTC, ` +
       `${((Date.now() - started.getTime()) / 60_000).toFixed(1)} min: ${cpus().length} × ${cpus()[0]?.model.trim() ?? "cpu"}, ` +

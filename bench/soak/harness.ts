@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import type { StatusDocument } from "../../src/admin/status.ts";
+import { main as gatehouse } from "../../src/cli/main.ts";
 import { type KvStore, kvStoreFromNamespace } from "../../src/store/kv-store.ts";
 import { connectInspector, type InspectorSession } from "../support/inspector-profile.ts";
 import { childPids } from "../support/process-cpu.ts";
@@ -116,7 +117,11 @@ export interface Gateway {
   /** The namespace the Worker reads, from Node (the same persisted store the CLI writes). */
   readonly kv: KvStore;
   /** The access log since the last call (and restarts the tally). */
-  takeAccessTally(): AccessTally;
+  /**
+   * What the access log said about the routes `routes` accepts since they were last taken (and starts
+   * their tally again): by route, so that scenarios on different routes can run side by side.
+   */
+  takeAccessTally(routes?: (route: string) => boolean): AccessTally;
   /** The last 200 lines workerd wrote other than access lines (table loads, errors, a crash). */
   readonly otherLogLines: string[];
   /** When workerd crashed (and Miniflare started a new one). */
@@ -140,7 +145,7 @@ export interface GatewayOptions {
 }
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
-  let tally = emptyTally();
+  const tallies = new Map<string, AccessTally>();
   const otherLogLines: string[] = [];
   const restarts: Date[] = [];
   let inspector: InspectorSession | undefined;
@@ -161,12 +166,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           return;
         }
         const line = JSON.parse(message) as {
+          route?: string;
           status: number;
           attempts?: number;
           error?: string;
           endpoint?: string;
           session?: string;
         };
+        const route = line.route ?? "";
+        const tally = tallies.get(route) ?? emptyTally();
+        tallies.set(route, tally);
         tally.requests++;
         bump(tally.byStatus, String(line.status));
         tally.retries += Math.max(0, (line.attempts ?? 1) - 1);
@@ -219,9 +228,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     },
     otherLogLines,
     restarts,
-    takeAccessTally() {
-      const taken = tally;
-      tally = emptyTally();
+    takeAccessTally(routes = () => true) {
+      const taken = emptyTally();
+      for (const [route, tally] of tallies) {
+        if (!routes(route)) continue;
+        tallies.delete(route);
+        taken.requests += tally.requests;
+        taken.retries += tally.retries;
+        for (const key of ["byStatus", "errors", "byEndpoint", "sessions"] as const) {
+          for (const [k, n] of Object.entries(tally[key])) bump(taken[key], k, n);
+        }
+      }
       return taken;
     },
     async status() {
@@ -254,36 +271,33 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 // The CLI
 
 /**
- * `gatehouse push FILE --local --persist-to DIR`, the CLI's own binary in a process of its own, as an
- * operator would run it. Output is kept, not printed; a push that fails throws with it.
+ * `gatehouse push FILE --local --persist-to DIR`: the CLI's own entry point (the one `bin/gatehouse.js`
+ * calls) with the arguments an operator would type, run in this process so that a push costs the
+ * command's work, not a new Node and a TypeScript transpile. It opens the local namespace as it always
+ * does (its own Miniflare over the same persisted store). Output is kept, not printed; a push that
+ * fails throws with it.
  */
-export function pushWithCli(persistTo: string, file: string, message: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        join(root, "bin", "gatehouse.js"),
-        "push",
-        file,
-        "--local",
-        "--persist-to",
-        persistTo,
-        "--message",
-        message,
-      ],
-      {
-        cwd: root,
-        stdio: ["ignore", "pipe", "pipe"],
-        env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-      },
-    );
-    let output = "";
-    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.once("exit", (code) =>
-      code === 0 ? resolve() : reject(new Error(`gatehouse push exited ${code}:\n${output}`)),
-    );
-  });
+export async function pushWithCli(persistTo: string, file: string, message: string): Promise<void> {
+  let output = "";
+  const io = {
+    stdout: (text: string) => void (output += text),
+    stderr: (text: string) => void (output += text),
+  };
+  const code = await gatehouse(
+    [
+      "push",
+      file,
+      "--local",
+      "--config",
+      join(root, "wrangler.toml"),
+      "--persist-to",
+      persistTo,
+      "--message",
+      message,
+    ],
+    io,
+  );
+  if (code !== 0) throw new Error(`gatehouse push exited ${code}:\n${output}`);
 }
 
 // ---------------------------------------------------------------------------------------------------

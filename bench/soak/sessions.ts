@@ -149,7 +149,7 @@ export class SessionFleet {
   }
 
   /** Closes every session from this side and counts what was still unanswered after a grace period. */
-  async close(graceMs = 3000): Promise<void> {
+  async close(graceMs = 2000): Promise<void> {
     for (const s of this.sockets) s.stopSending();
     await new Promise((resolve) => setTimeout(resolve, graceMs));
     clearInterval(this.sweeper);
