@@ -278,11 +278,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
  * fails throws with it.
  */
 export async function pushWithCli(persistTo: string, file: string, message: string): Promise<void> {
-  let output = "";
-  const io = {
-    stdout: (text: string) => void (output += text),
-    stderr: (text: string) => void (output += text),
-  };
+  const output: string[] = [];
+  const io = { stdout: (text: string) => output.push(text), stderr: (text: string) => output.push(text) };
   const code = await gatehouse(
     [
       "push",
@@ -297,7 +294,7 @@ export async function pushWithCli(persistTo: string, file: string, message: stri
     ],
     io,
   );
-  if (code !== 0) throw new Error(`gatehouse push exited ${code}:\n${output}`);
+  if (code !== 0) throw new Error(`gatehouse push exited ${code}:\n${output.join("")}`);
 }
 
 // ---------------------------------------------------------------------------------------------------

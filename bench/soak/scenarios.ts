@@ -817,11 +817,17 @@ export async function jwksOutageScenario(ctx: SoakContext): Promise<ScenarioResu
     (byStatus["0"] ?? 0) === 0 && maxMs < 3000,
     `slowest answer ${fmt(maxMs)} ms (JWKS timeout 1 s; the endpoint accepts and never answers)`,
   );
-  const repeatedAfter = statuses(count(after.map((t) => t.repeated)));
+  const repeatedAfter = after.map((t) => t.repeated);
+  check(
+    checks,
+    "a token the verified-token cache remembers gets the same 503",
+    repeatedAfter.length > 0 && repeatedAfter.every((status) => status === 503),
+    `the token sent again and again, after the stale period: ${statuses(count(repeatedAfter))}`,
+  );
   notes.push(
     `Keys fetched at 0 s (cacheDuration ${scale.jwksCacheSeconds} s, the least freshness there is; staleDuration ${scale.jwksStaleSeconds} s), then the endpoint ` +
       `accepts connections and never answers. A new token is signed for every request so the verified-token cache ` +
-      `cannot answer; one token sent again and again got, after the stale period: ${repeatedAfter}.`,
+      "cannot answer them; one more token is sent again and again beside them, which the cache does answer.",
   );
   return result(
     5,
