@@ -51,13 +51,14 @@ const scale = SCALES[values.short ? "short" : "full"];
 const only = values.only?.split(",").map(Number);
 const REFRESH_SECONDS = 2;
 const SCENARIOS: [number, (ctx: SoakContext) => Promise<ScenarioResult>][] = [
+  // Memory first: its baseline is then a workerd that has served nothing else.
+  [7, memoryScenario],
   [1, rampScenario],
   [2, routeChangeScenario],
   [3, podKilledScenario],
   [4, slowPodScenario],
   [5, jwksOutageScenario],
   [6, badTableScenario],
-  [7, memoryScenario],
 ];
 
 const t0 = performance.now();

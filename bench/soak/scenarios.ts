@@ -33,6 +33,8 @@ import { type FleetCounts, SessionFleet } from "./sessions.ts";
 import { AUDIENCE, ISSUER, otherTrafficPods, SESSION_COOKIE, soakTable, type TableParams } from "./tables.ts";
 
 export const ISOLATE_LIMIT_BYTES = 128 * 1024 * 1024;
+/** No answer within this long is a hang; a slower answer is a loaded machine. */
+const HANG_MS = 10_000;
 
 /** How big each scenario is: `short` is the CI form, `full` the run behind docs/reliability.md. */
 export interface Scale {
@@ -322,6 +324,8 @@ export async function rampScenario(ctx: SoakContext): Promise<ScenarioResult> {
   const fleet = newFleet(ctx);
   const started = Date.now();
   const restarts0 = gateway.restarts.length;
+  const fileLimit = openFileLimit(gateway.pid);
+  let lastGoodFiles = Number.NaN;
   const cpu0 = cpuMs(gateway.pid);
   const rss0 = rssBytes(gateway.pid);
   const heap0 = await gateway.heapUsed(true);
@@ -379,7 +383,8 @@ export async function rampScenario(ctx: SoakContext): Promise<ScenarioResult> {
       stoppedBy =
         `workerd exiting at ${gateway.restarts.at(-1)!.toISOString().slice(11, 19)} with ${fmt(c.socketsOpened + c.streamsOpened)} sessions ` +
         `asked for (Miniflare started a new one; every session was cut); its last lines: ` +
-        (workerdLastWords(gateway.otherLogLines) || "none");
+        (workerdLastWords(gateway.otherLogLines) || "none") +
+        `; at the last step that held it had ${fmt(lastGoodFiles)} files open of its limit of ${fmt(fileLimit)}`;
       break;
     }
     if (faults > 0) {
@@ -394,6 +399,7 @@ export async function rampScenario(ctx: SoakContext): Promise<ScenarioResult> {
     previous = { ...c };
     ctx.say(`ramp: ${rows.at(-1)!.join(" | ")}`);
     ceiling = c.socketsOpened;
+    lastGoodFiles = files;
     lastGood = {
       sockets: c.socketsOpened,
       sessions: c.socketsOpened + c.streamsOpened,
@@ -414,7 +420,8 @@ export async function rampScenario(ctx: SoakContext): Promise<ScenarioResult> {
     notes.push(
       `Ceiling: ${fmt(ceiling)} sockets (${fmt(lastGood.sessions)} sessions with their streams), set by ${stoppedBy}.`,
       `Per session at the ceiling: workerd RSS ${((lastGood.rss - rss0) / lastGood.sessions / 1024).toFixed(1)} KiB, ` +
-        `isolate heap ${((lastGood.heap - heap0) / lastGood.sessions / 1024).toFixed(2)} KiB, ` +
+        `isolate heap ${mib(lastGood.heap)} MiB at the ceiling (${mib(heap0)} MiB before; garbage included, so it goes down as ` +
+        `well as up: scenario 7 has the settled figure), ` +
         `workerd CPU ${((lastGood.cpuPerSecond * 1000) / lastGood.sessions).toFixed(1)} µs per session-second ` +
         `(one message each way a second per socket, one event a second per stream).`,
     );
@@ -814,8 +821,9 @@ export async function jwksOutageScenario(ctx: SoakContext): Promise<ScenarioResu
   check(
     checks,
     "never a hang",
-    (byStatus["0"] ?? 0) === 0 && maxMs < 3000,
-    `slowest answer ${fmt(maxMs)} ms (JWKS timeout 1 s; the endpoint accepts and never answers)`,
+    (byStatus["0"] ?? 0) === 0 && maxMs < HANG_MS,
+    `every request answered, the slowest in ${fmt(maxMs)} ms (JWKS timeout 1 s; the endpoint accepts and never ` +
+      `answers; a hang would be no answer within ${HANG_MS / 1000} s: the margin is this shared machine's scheduling)`,
   );
   const repeatedAfter = after.map((t) => t.repeated);
   check(
@@ -1045,8 +1053,13 @@ export async function memoryScenario(ctx: SoakContext): Promise<ScenarioResult> 
   const cpu0 = cpuMs(gateway.pid);
   const fleet = newFleet(ctx);
   await fleet.open(scale.memorySessions);
-  await sleep(5000);
-  const heap1 = await gateway.heapUsed(true);
+  // The least heap over the hold: V8 collects as it goes, so the least reading is the nearest to what
+  // the sessions keep alive (workerd's inspector does not answer a request to collect garbage).
+  let heap1 = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 10; i++) {
+    await sleep(500);
+    heap1 = Math.min(heap1, await gateway.heapUsed(false));
+  }
   const rss1 = rssBytes(gateway.pid);
   const cpuUsed = cpuMs(gateway.pid) - cpu0;
   const sessions = fleet.counts.socketsOpened + fleet.counts.streamsOpened;
@@ -1054,7 +1067,8 @@ export async function memoryScenario(ctx: SoakContext): Promise<ScenarioResult> 
   sessionChecks(checks, fleet.counts);
   const heapPer = (heap1 - heap0) / sessions;
   const rssPer = (rss1 - rss0) / sessions;
-  const atLimit = heapPer > 0 ? (ISOLATE_LIMIT_BYTES - heap0) / heapPer : Number.POSITIVE_INFINITY;
+  // Less than 100 bytes a session is within the noise of garbage not yet collected.
+  const atLimit = heapPer > 100 ? (ISOLATE_LIMIT_BYTES - heap0) / heapPer : Number.POSITIVE_INFINITY;
   const rows = [
     ["", "isolate heap (least of 5 readings)", "workerd RSS"],
     ["before", `${mib(heap0)} MiB`, `${mib(rss0)} MiB`],
@@ -1062,14 +1076,17 @@ export async function memoryScenario(ctx: SoakContext): Promise<ScenarioResult> 
     ["per session", `${(heapPer / 1024).toFixed(2)} KiB`, `${(rssPer / 1024).toFixed(1)} KiB`],
     [
       "128 MB reached at",
-      Number.isFinite(atLimit) ? `${fmt(atLimit)} sessions` : "never (no growth)",
+      Number.isFinite(atLimit) ? `${fmt(atLimit)} sessions` : "not by sessions (no measurable growth)",
       "(not an isolate limit)",
     ],
   ];
   notes.push(
-    `${fmt(fleet.counts.socketsOpened)} sockets and ${fmt(fleet.counts.streamsOpened)} streams held 5 s. The isolate limit ` +
-      `(128 MB) is on the V8 heap; by the heap figure it would fall at about ${Number.isFinite(atLimit) ? fmt(atLimit) : "no"} sessions. ` +
-      `A proxied socket's buffers live in workerd outside the heap (the RSS column).`,
+    `${fmt(fleet.counts.socketsOpened)} sockets and ${fmt(fleet.counts.streamsOpened)} streams held 5 s, on a workerd that had ` +
+      `served nothing else yet (this scenario runs first). The isolate's 128 MB is a limit on its V8 heap; ` +
+      (Number.isFinite(atLimit)
+        ? `at this rate it would be reached at about ${fmt(atLimit)} sessions. `
+        : "the heap does not grow measurably with sessions, so it is not what bounds them. ") +
+      `A proxied session's buffers and sockets live in workerd outside the heap (the RSS column).`,
   );
   check(
     checks,
