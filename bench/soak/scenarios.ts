@@ -1070,7 +1070,7 @@ export async function memoryScenario(ctx: SoakContext): Promise<ScenarioResult> 
   // Less than 100 bytes a session is within the noise of garbage not yet collected.
   const atLimit = heapPer > 100 ? (ISOLATE_LIMIT_BYTES - heap0) / heapPer : Number.POSITIVE_INFINITY;
   const rows = [
-    ["", "isolate heap (least of 5 readings)", "workerd RSS"],
+    ["", "isolate heap (least reading over the hold)", "workerd RSS"],
     ["before", `${mib(heap0)} MiB`, `${mib(rss0)} MiB`],
     [`with ${fmt(sessions)} sessions`, `${mib(heap1)} MiB`, `${mib(rss1)} MiB`],
     ["per session", `${(heapPer / 1024).toFixed(2)} KiB`, `${(rssPer / 1024).toFixed(1)} KiB`],
