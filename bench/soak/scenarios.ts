@@ -341,8 +341,6 @@ export async function rampScenario(ctx: SoakContext): Promise<ScenarioResult> {
       stoppedBy = `the time cap (${scale.rampTimeCapSeconds} s)`;
       break;
     }
-    const stepCpu0 = cpuMs(gateway.pid);
-    const stepStart = performance.now();
     await fleet.open(scale.rampStep);
     const sent0 = fleet.counts.messagesSent + fleet.counts.messagesReceived + fleet.counts.eventsReceived;
     const hold0 = performance.now();
@@ -374,8 +372,6 @@ export async function rampScenario(ctx: SoakContext): Promise<ScenarioResult> {
       fmt(d("dropped")),
       fmt(d("openFailures")),
     ]);
-    void stepCpu0;
-    void stepStart;
     const faults =
       d("lost") + d("misrouted") + d("reordered") + d("dropped") + d("openFailures") + d("unpinnedStreams");
     if (crashed) {
@@ -415,7 +411,6 @@ export async function rampScenario(ctx: SoakContext): Promise<ScenarioResult> {
   const cpuUsed = cpuMs(gateway.pid) - cpu0;
   await fleet.close();
   if (gateway.restarts.length > restarts0) await gateway.reattach();
-  const c = fleet.counts;
   if (lastGood) {
     notes.push(
       `Ceiling: ${fmt(ceiling)} sockets (${fmt(lastGood.sessions)} sessions with their streams), set by ${stoppedBy}.`,
@@ -442,7 +437,6 @@ export async function rampScenario(ctx: SoakContext): Promise<ScenarioResult> {
   const r = result(1, "Pinned sessions, ramped", m, checks, notes, rows);
   // Losses of the failing step are the ceiling's, already reported; those of the steps below are zero.
   if (failedStep) r.lost = `0 below the ceiling; the failing step: ${r.lost}`;
-  void c;
   return r;
 }
 
