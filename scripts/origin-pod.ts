@@ -11,7 +11,8 @@
  *   /redirect         302 to /elsewhere (the gateway must pass it through, not follow it)
  *   /raw-status/CODE  a bare response written on the socket with that status, however wrong (a 101 to a
  *                     request that asked for no upgrade, a 600), then the connection closed
- *   WebSocket (any path): echoes every message; "whoami" answers with the pod name
+ *   WebSocket (any path): echoes every message; "whoami" answers with the pod name, and
+ *                     "whoami:TEXT" with "NAME:TEXT" (a reply that names its pod, for the soak suite)
  *
  * Faults, for the tests' control server: `failNext` (answer with a status) and `delayNext` (answer late).
  */
@@ -43,7 +44,17 @@ export interface OriginPod {
   running(): boolean;
 }
 
-export async function startOriginPod(name: string, port = 0): Promise<OriginPod> {
+export interface OriginPodOptions {
+  /** Keep every request in `requests` (default true); a pod under hours of load should not. */
+  record?: boolean;
+}
+
+export async function startOriginPod(
+  name: string,
+  port = 0,
+  options: OriginPodOptions = {},
+): Promise<OriginPod> {
+  const record = options.record ?? true;
   const requests: RecordedRequest[] = [];
   let failures: { count: number; status: number } = { count: 0, status: 502 };
   let delays: { count: number; ms: number } = { count: 0, ms: 0 };
@@ -57,7 +68,8 @@ export async function startOriginPod(name: string, port = 0): Promise<OriginPod>
     req.on("end", () => {
       const body = Buffer.concat(chunks).toString("utf8");
       const at = Date.now();
-      requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body, at });
+      if (record)
+        requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body, at });
       if (delays.count > 0) {
         delays.count--;
         const timer = setTimeout(() => respond(req, res, body), delays.ms);
@@ -151,17 +163,20 @@ export async function startOriginPod(name: string, port = 0): Promise<OriginPod>
     wss.on("connection", (socket) => {
       socket.on("message", (data, isBinary) => {
         const text = isBinary ? undefined : data.toString();
-        socket.send(text === "whoami" ? name : data, { binary: isBinary });
+        if (text === "whoami") socket.send(name);
+        else if (text?.startsWith("whoami:")) socket.send(`${name}:${text.slice("whoami:".length)}`);
+        else socket.send(data, { binary: isBinary });
       });
     });
     server.on("upgrade", (req, socket, head) => {
-      requests.push({
-        method: req.method ?? "",
-        url: req.url ?? "",
-        headers: req.headers,
-        body: "",
-        at: Date.now(),
-      });
+      if (record)
+        requests.push({
+          method: req.method ?? "",
+          url: req.url ?? "",
+          headers: req.headers,
+          body: "",
+          at: Date.now(),
+        });
       wss!.handleUpgrade(req, socket, head, (ws) => wss!.emit("connection", ws, req));
     });
     await new Promise<void>((resolve, reject) => {

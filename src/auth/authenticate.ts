@@ -84,6 +84,11 @@ async function verifiedClaims(
   const nowMs = Date.now();
   const cache = input.auth.cache;
   const key = await tokenCacheKey(token, compiled.cacheScope);
+  const ctx: KeyContext = {
+    env: input.env,
+    nowMs,
+    waitUntil: input.ctx ? (work) => input.ctx!.waitUntil(work) : undefined,
+  };
   const cached = cache.get(key, nowMs);
   if (cached) {
     const late = timeFailure(
@@ -93,13 +98,11 @@ async function verifiedClaims(
       provider.requireExpiration,
     );
     if (late) throw new AuthError(late);
+    // The cache skips the signature check, not the keys' stale bound: past it, a remembered token
+    // gets the same 503 as a new one.
+    if (provider.keys?.assertUsable) await provider.keys.assertUsable(ctx);
     return cached;
   }
-  const ctx: KeyContext = {
-    env: input.env,
-    nowMs,
-    waitUntil: input.ctx ? (work) => input.ctx!.waitUntil(work) : undefined,
-  };
   const claims = freezeClaims(await verifyToken(token, { provider, audiences: compiled.audiences }, ctx));
   cache.set(key, claims, nowMs);
   return claims;

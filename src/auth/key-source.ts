@@ -27,6 +27,11 @@ export interface KeySource {
    * keys to look in.
    */
   keysFor(header: JWSHeaderParameters, ctx: KeyContext): Promise<readonly CryptoKey[]>;
+  /**
+   * For a token verified earlier (a token-cache hit, which skips `keysFor`): throws `keys_unavailable`
+   * when this source has no keys it may verify with now, as `keysFor` would. Absent: always usable.
+   */
+  assertUsable?(ctx: KeyContext): Promise<void>;
   /** The key material as this isolate sees it right now (for the status view). */
   describe(env: Env, nowMs: number): KeySourceState;
 }

@@ -90,6 +90,16 @@ export class RemoteKeySet {
     }
   }
 
+  /**
+   * Throws `keys_unavailable` when the keys are past their stale bound and cannot be fetched now. A
+   * token the cache remembers must meet it too, or the stale bound would not bound cached tokens.
+   */
+  async assertUsable(ctx: KeyContext, options: RemoteKeySetOptions): Promise<void> {
+    const current = this.snapshot;
+    if (current && ctx.nowMs < current.freshUntilMs + options.staleMs) return;
+    await this.usableSnapshot(ctx, options);
+  }
+
   private async usableSnapshot(ctx: KeyContext, options: RemoteKeySetOptions): Promise<Snapshot> {
     const now = ctx.nowMs;
     const current = this.snapshot;
@@ -193,6 +203,10 @@ export class RemoteKeySource implements KeySource {
 
   keysFor(header: JWSHeaderParameters, ctx: KeyContext): Promise<CryptoKey[]> {
     return remoteKeySet(this.options.uri).keysFor(header, ctx, this.options);
+  }
+
+  assertUsable(ctx: KeyContext): Promise<void> {
+    return remoteKeySet(this.options.uri).assertUsable(ctx, this.options);
   }
 
   describe(_env: unknown, nowMs: number): KeySourceState {

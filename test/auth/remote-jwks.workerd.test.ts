@@ -236,6 +236,25 @@ describe("JWKS outages", () => {
     expect(status(gw)).toMatchObject({ state: "failed", error: "status 500" });
   });
 
+  it("refuses a cached token too once the stale period is over, and accepts it when the keys return", async () => {
+    const ep = await endpoint(jwks(first), { cacheControl: "max-age=60" });
+    const gw = remoteTable(ep.uri, { staleDuration: "2m" });
+    const cached = await token(first, { expiresIn: 3600 });
+    expectPass(await throughAuth(gw, URL_A, bearer(cached)));
+    await ep.put(jwks(first), { status: 500 });
+
+    advance(61);
+    expectPass(await throughAuth(gw, URL_A, bearer(cached))); // stale keys, and a token-cache hit
+
+    advance(120); // 181 s: past fresh (60 s) + stale (120 s), well within the cache's 5 minutes
+    const refusal = await expectRefusal(await throughAuth(gw, URL_A, bearer(cached)), 503);
+    expect(refusal.body.error).toBe("jwks_unavailable");
+
+    await ep.put(jwks(first), { cacheControl: "max-age=60" });
+    advance(6); // past the 5 s back-off after the failed fetch
+    expectPass(await throughAuth(gw, URL_A, bearer(cached)));
+  });
+
   it("recovers when the endpoint comes back", async () => {
     const ep = await endpoint(jwks(first), { cacheControl: "max-age=60" });
     const gw = remoteTable(ep.uri, { staleDuration: "1m" });
