@@ -927,7 +927,8 @@ export async function badTableScenario(ctx: SoakContext): Promise<ScenarioResult
   const edited = { ...good.table, routes: [...good.table.routes, badRoute("/bad-only", "PathPrefix")] };
   const brokenId = await writeByHand(edited, good.hash, good.version + 1);
   cases.push({ name: "broken hash (a route added by hand)", id: brokenId, path: "/bad-only" });
-  // (b) A correct hash over a table with a path regex that backtracks catastrophically.
+  // (b) A correct hash over a table with a path regex that stalls a backtracking engine (issue 11's
+  // pattern): RE2's program-size cap is what refuses it.
   // The route as the CLI would have normalised it (defaults filled in), so the worker's shape check
   // passes and the regex check is what refuses it.
   const normalised = structuredClone(good.table.routes.find((r) => (r as { id: string }).id === "load")) as {
@@ -935,12 +936,15 @@ export async function badTableScenario(ctx: SoakContext): Promise<ScenarioResult
     rules: { matches: { path: { type: string; value: string } }[] }[];
   };
   normalised.id = "bad-only";
-  normalised.rules[0]!.matches[0]!.path = { type: "RegularExpression", value: "/(a+)+$" };
+  normalised.rules[0]!.matches[0]!.path = {
+    type: "RegularExpression",
+    value: `/${"[a-z]{0,99}".repeat(6)}!`,
+  };
   const catastrophic = { ...good.table, routes: [...good.table.routes, normalised] };
   cases.push({
-    name: "catastrophic regex, correct hash",
+    name: "regex over the program-size cap, correct hash",
     id: "",
-    path: `/${"a".repeat(40)}!`,
+    path: `/${"a".repeat(110)}!`,
   });
   for (const c of cases) {
     if (c.id === "") c.id = await writeByHand(catastrophic, await tableHash(catastrophic), good.version + 2);
@@ -981,7 +985,7 @@ export async function badTableScenario(ctx: SoakContext): Promise<ScenarioResult
       checks,
       `${c.name}: the status surface says so`,
       statusSaysServingLastGood(s, c.id),
-      `refresh.upToDate ${s.refresh.upToDate}; lastLoadError: ${s.lastLoadError?.kind ?? "none"}: ${s.lastLoadError?.message.slice(0, 160) ?? ""}`,
+      `source: ${s.source.summary}; refresh.upToDate ${s.refresh.upToDate}; lastLoadError: ${s.lastLoadError?.kind ?? "none"}: ${s.lastLoadError?.message.slice(0, 160) ?? ""}`,
     );
   }
   check(
@@ -1017,16 +1021,18 @@ export async function badTableScenario(ctx: SoakContext): Promise<ScenarioResult
 }
 
 /**
- * What the status surface says while a bad version is named by the pointer: today, `refresh.upToDate`
- * false, the version among `rejectedVersions`, and a `rejected` `lastLoadError`.
- *
- * TABLE-FALLBACK: the status surface's "wanted vs serving" report (being added alongside the
- * cold-isolate fallback) belongs here: check that it names `wantedId` as wanted and the last good
- * version as serving, with the reason.
+ * What the status surface says while a bad version is named by the pointer: `source` names it as
+ * wanted and the last good version as served, with the reason; `refresh.upToDate` false, the version
+ * among `rejectedVersions`, and a `rejected` `lastLoadError`.
  */
 function statusSaysServingLastGood(status: StatusDocument, wantedId: string): boolean {
   return (
     status.state === "serving" &&
+    status.source.state === "fallback" &&
+    status.source.wanted === wantedId &&
+    status.source.serving !== undefined &&
+    status.source.serving !== wantedId &&
+    status.source.reason !== undefined &&
     status.refresh.upToDate === false &&
     status.refresh.pointer === wantedId &&
     status.rejectedVersions.some((v) => v.version === wantedId) &&
