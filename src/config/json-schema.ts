@@ -65,7 +65,8 @@ const DESCRIPTIONS: Readonly<Record<string, string>> = {
   "clusters.*.hostname": "Host header the origin sees, instead of the endpoint URL's host (extension).",
   routes: "The routes. Candidates are ordered by hostname specificity, then Gateway API match precedence.",
   "routes[]": "A route: hostnames and rules.",
-  "routes[].id": "Unique route id; shows in logs, errors and `gatehouse explain`.",
+  "routes[].id":
+    "Unique route id (a name, or `namespace/name` for a route imported from Kubernetes); shows in logs, errors and `gatehouse explain`.",
   "routes[].hostnames": "DNS names or *.wildcards the route serves. Omitted or empty: every host.",
   "routes[].tls": "This route's TLS policy, overriding the table's field by field.",
   "routes[].rules": "The route's rules.",

@@ -43,6 +43,20 @@ const name = z
     message: "must be letters, digits, '.', '_' or '-', starting and ending with a letter or digit",
   });
 
+// A route id is a name, or up to three names joined by `/`: objects imported from Kubernetes keep their
+// `namespace/name` (and `namespace/name/host` for an Ingress with several hosts, where the last part may
+// be a `*.` wildcard host), so that logs and `explain` point back to the object.
+const NAME_PART = "[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?";
+const routeId = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(new RegExp(`^${NAME_PART}(/${NAME_PART}(/(\\*\\.)?${NAME_PART})?)?$`), {
+    message:
+      "must be a name (letters, digits, '.', '_' or '-', starting and ending with a letter or digit), " +
+      "or two or three names joined by '/' (namespace/name, namespace/name/host)",
+  });
+
 // ---------------------------------------------------------------------------------------------------
 // TLS policy (edge)
 
@@ -286,7 +300,7 @@ export const RuleSchema = z.strictObject({
 });
 
 export const RouteSchema = z.strictObject({
-  id: name,
+  id: routeId,
   hostnames: z.array(z.string()).optional(),
   tls: TlsPolicySchema.optional(),
   rules: z.array(RuleSchema).min(1),
