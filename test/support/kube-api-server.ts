@@ -882,6 +882,7 @@ export class KubeApiServer {
   ): KubeObject {
     if (!isObject(input)) throw new ApiError(400, "BadRequest", "the body must be an object");
     const current = this.#require(type, key, name);
+    checkMicroTimes(type, input);
     const next = clone(input) as KubeObject;
     next.metadata ??= {};
     return this.#commit(type, version, key, current, next, statusOnly);
@@ -1153,6 +1154,31 @@ function invalid(type: ResourceType, name: string, field: string, reason: string
 
 function expired(rv: string, compactedBelow: number): ApiError {
   return new ApiError(410, "Expired", `too old resource version: ${rv} (${compactedBelow})`);
+}
+
+/**
+ * `metav1.MicroTime` fields decode with the layout 2006-01-02T15:04:05.000000Z07:00: six fractional
+ * digits, no more, no fewer. A client that sends a plain millisecond timestamp gets the API server's 400.
+ */
+const MICRO_TIME_FIELDS: Record<string, string[]> = {
+  "coordination.k8s.io/Lease": ["spec.acquireTime", "spec.renewTime"],
+  "events.k8s.io/Event": ["eventTime"],
+};
+const MICRO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}(Z|[+-]\d{2}:\d{2})$/;
+
+function checkMicroTimes(type: ResourceType, object: Record<string, unknown>): void {
+  for (const field of MICRO_TIME_FIELDS[`${type.group}/${type.kind}`] ?? []) {
+    let value: unknown = object;
+    for (const part of field.split(".")) value = isObject(value) ? value[part] : undefined;
+    if (value === undefined || value === null) continue;
+    if (typeof value !== "string" || !MICRO_TIME.test(value)) {
+      throw new ApiError(
+        400,
+        "BadRequest",
+        `${field}: parsing time ${JSON.stringify(value)} as "2006-01-02T15:04:05.000000Z07:00": cannot parse`,
+      );
+    }
+  }
 }
 
 function parseJson(body: string): unknown {
