@@ -4,6 +4,7 @@
  * dependencies (Miniflare, wrangler) should import them inside `run`, so `validate` stays quick.
  */
 import type { Command } from "../command.ts";
+import { controllerCommand } from "./controller.ts";
 import { diffCommand } from "./diff.ts";
 import { explainCommand } from "./explain.ts";
 import { pushCommand } from "./push.ts";
@@ -18,4 +19,5 @@ export const COMMANDS: readonly Command[] = [
   versionsCommand,
   rollbackCommand,
   diffCommand,
+  controllerCommand,
 ];

@@ -13,7 +13,7 @@ const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 /** JSON lines to `write` (stderr by default), from `minimum` up. */
 export function jsonLogger(
   minimum: LogLevel = "info",
-  write = (line: string) => process.stderr.write(line),
+  write: (line: string) => void = (line) => process.stderr.write(line),
 ): Logger {
   return {
     log(level, message, fields) {

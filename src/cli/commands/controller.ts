@@ -1,0 +1,181 @@
+/**
+ * `gatehouse controller`: run the Kubernetes controller until SIGTERM (docs/kubernetes.md).
+ *
+ * It reads the cluster through a kubeconfig (`--kubeconfig`, else in-cluster credentials when run in a
+ * pod, else the usual ~/.kube/config) and publishes to one of two places:
+ *   --cloudflare   the real ROUTES namespace through the Cloudflare API: CLOUDFLARE_API_TOKEN and
+ *                  CLOUDFLARE_ACCOUNT_ID from the environment (a Secret), `--namespace-id` or
+ *                  GATEHOUSE_KV_NAMESPACE_ID; the token is never a flag, so it never shows in `ps`;
+ *   (default)      local state, exactly where `gatehouse push --local` and `wrangler dev` meet
+ *                  (`--persist-to`, `--config`, `--env` as for push).
+ * Logs are JSON lines on stderr. SIGTERM or SIGINT: the reconcile in flight finishes, watches close, the
+ * Lease is released, exit 0.
+ */
+import { hostname } from "node:os";
+import { KubeConfig } from "@kubernetes/client-node";
+import { DEFAULT_CONTROLLER_NAME } from "../../kubernetes/translate.ts";
+import { parseCommandLine } from "../args.ts";
+import { CliUsageError, type Command, EXIT_INVALID, EXIT_OK } from "../command.ts";
+import {
+  KV_TARGET_OPTIONS,
+  KvAccessError,
+  kvTargetFromFlags,
+  type OpenedKv,
+  openKvTarget,
+} from "../kv-target.ts";
+
+const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+const ENDPOINT_SOURCES = ["EndpointSlices", "ServiceDNS"] as const;
+
+const OPTIONS = {
+  ...KV_TARGET_OPTIONS,
+  kubeconfig: { type: "string" },
+  "controller-name": { type: "string" },
+  "public-hostname": { type: "string" },
+  identity: { type: "string" },
+  "lease-namespace": { type: "string" },
+  "lease-name": { type: "string" },
+  "lease-duration": { type: "string" },
+  debounce: { type: "string" },
+  resync: { type: "string" },
+  "endpoint-source": { type: "string" },
+  "cluster-domain": { type: "string" },
+  cloudflare: { type: "boolean" },
+  "account-id": { type: "string" },
+  "namespace-id": { type: "string" },
+  "log-level": { type: "string" },
+} as const;
+
+function positiveNumber(values: Record<string, unknown>, flag: string): number | undefined {
+  const text = values[flag];
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new CliUsageError(`--${flag}: expected a positive number, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+function oneOf<T extends string>(
+  values: Record<string, unknown>,
+  flag: string,
+  allowed: readonly T[],
+): T | undefined {
+  const text = values[flag];
+  if (text === undefined) return undefined;
+  if (!allowed.includes(text as T)) {
+    throw new CliUsageError(`--${flag}: expected one of ${allowed.join(", ")}, got ${JSON.stringify(text)}`);
+  }
+  return text as T;
+}
+
+function kubeConfigFrom(path: string | undefined): KubeConfig {
+  const kc = new KubeConfig();
+  if (path) kc.loadFromFile(path);
+  else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
+  else kc.loadFromDefault();
+  return kc;
+}
+
+export const controllerCommand: Command = {
+  name: "controller",
+  summary: "run the Kubernetes controller: publish the cluster's routes, write status back",
+  usage: [
+    "gatehouse controller [--kubeconfig FILE] [--controller-name NAME] [--public-hostname HOST]",
+    "         [--identity ID] [--lease-namespace NS] [--lease-name NAME] [--lease-duration SECONDS]",
+    "         [--debounce MS] [--resync SECONDS] [--endpoint-source EndpointSlices|ServiceDNS]",
+    "         [--cluster-domain DOMAIN] [--log-level debug|info|warn|error]",
+    "         [--cloudflare [--account-id ID] [--namespace-id ID] | --local [--persist-to DIR] [--config FILE] [--env NAME]]",
+    "  --cloudflare reads CLOUDFLARE_API_TOKEN (and CLOUDFLARE_ACCOUNT_ID, GATEHOUSE_KV_NAMESPACE_ID) from the environment",
+  ].join("\n"),
+  async run(args, io) {
+    const { positionals, values } = parseCommandLine(args, OPTIONS);
+    if (positionals.length > 0)
+      throw new CliUsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+    const v = values as Record<string, string | boolean | undefined>;
+    const logLevel = oneOf(v, "log-level", LOG_LEVELS) ?? "info";
+    const endpointSource = oneOf(v, "endpoint-source", ENDPOINT_SOURCES);
+    const leaseDuration = positiveNumber(v, "lease-duration");
+    if (leaseDuration !== undefined && !Number.isInteger(leaseDuration)) {
+      throw new CliUsageError("--lease-duration: whole seconds (the Lease field is an integer)");
+    }
+    const debounceMs = positiveNumber(v, "debounce");
+    const resyncSeconds = positiveNumber(v, "resync");
+
+    let opened: OpenedKv;
+    if (v.cloudflare) {
+      if (v.remote || v.local || v["persist-to"] !== undefined) {
+        throw new CliUsageError(
+          "--cloudflare publishes through the API: drop --local, --remote and --persist-to",
+        );
+      }
+      const apiToken = process.env.CLOUDFLARE_API_TOKEN;
+      const accountId = (v["account-id"] as string | undefined) ?? process.env.CLOUDFLARE_ACCOUNT_ID;
+      const namespaceId = (v["namespace-id"] as string | undefined) ?? process.env.GATEHOUSE_KV_NAMESPACE_ID;
+      if (!apiToken) throw new CliUsageError("--cloudflare needs CLOUDFLARE_API_TOKEN in the environment");
+      if (!accountId) throw new CliUsageError("--cloudflare needs --account-id or CLOUDFLARE_ACCOUNT_ID");
+      if (!namespaceId)
+        throw new CliUsageError("--cloudflare needs --namespace-id or GATEHOUSE_KV_NAMESPACE_ID");
+      const { openCloudflareKv } = await import("../kv-cloudflare.ts");
+      opened = openCloudflareKv({
+        apiToken,
+        accountId,
+        namespaceId,
+        ...(process.env.CLOUDFLARE_BASE_URL ? { baseURL: process.env.CLOUDFLARE_BASE_URL } : {}),
+      });
+    } else {
+      if (v.remote) {
+        throw new CliUsageError(
+          "the controller publishes remotely with --cloudflare (an API token), not through wrangler",
+        );
+      }
+      try {
+        opened = await openKvTarget(kvTargetFromFlags(v));
+      } catch (err) {
+        if (!(err instanceof KvAccessError)) throw err;
+        io.stderr(`gatehouse controller: ${err.message}\n`);
+        return EXIT_INVALID;
+      }
+    }
+
+    const [{ Controller }, { jsonLogger }] = await Promise.all([
+      import("../../kubernetes/controller/controller.ts"),
+      import("../../kubernetes/controller/logger.ts"),
+    ]);
+    const logger = jsonLogger(logLevel, (line) => io.stderr(line));
+    const identity = (v.identity as string | undefined) ?? process.env.POD_NAME ?? hostname();
+    const controller = new Controller({
+      kubeConfig: kubeConfigFrom(v.kubeconfig as string | undefined),
+      kv: opened.store,
+      logger,
+      identity,
+      controllerName: (v["controller-name"] as string | undefined) ?? DEFAULT_CONTROLLER_NAME,
+      ...(v["public-hostname"] ? { publicHostname: v["public-hostname"] as string } : {}),
+      translate: {
+        ...(endpointSource ? { endpointSource } : {}),
+        ...(v["cluster-domain"] ? { clusterDomain: v["cluster-domain"] as string } : {}),
+      },
+      lease: {
+        namespace: (v["lease-namespace"] as string | undefined) ?? process.env.POD_NAMESPACE ?? "default",
+        name: (v["lease-name"] as string | undefined) ?? "gatehouse-controller",
+        ...(leaseDuration ? { durationSeconds: leaseDuration } : {}),
+      },
+      ...(debounceMs ? { debounceMs } : {}),
+      ...(resyncSeconds ? { resyncMs: resyncSeconds * 1000 } : {}),
+    });
+    logger.log("info", "publishing to", { kv: opened.description });
+
+    const stopping = new Promise<string>((resolve) => {
+      process.once("SIGTERM", () => resolve("SIGTERM"));
+      process.once("SIGINT", () => resolve("SIGINT"));
+    });
+    try {
+      await Promise.race([controller.start(), stopping]);
+      const signal = await stopping;
+      logger.log("info", "shutting down", { signal });
+      return EXIT_OK;
+    } finally {
+      await controller.stop();
+      await opened.close();
+    }
+  },
+};
