@@ -7,6 +7,7 @@ import type { Command } from "../command.ts";
 import { controllerCommand } from "./controller.ts";
 import { diffCommand } from "./diff.ts";
 import { explainCommand } from "./explain.ts";
+import { importCommand } from "./import.ts";
 import { pushCommand } from "./push.ts";
 import { rollbackCommand } from "./rollback.ts";
 import { validateCommand } from "./validate.ts";
@@ -19,5 +20,6 @@ export const COMMANDS: readonly Command[] = [
   versionsCommand,
   rollbackCommand,
   diffCommand,
+  importCommand,
   controllerCommand,
 ];
