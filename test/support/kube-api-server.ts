@@ -392,6 +392,8 @@ export class KubeApiServer {
   readonly #held = new Set<ServerResponse>();
   #failures: { match: (method: string, path: string) => boolean; code: number; left: number }[] = [];
   readonly requests: RecordedRequest[] = [];
+  /** Watches refused with 410 Expired (their resourceVersion was compacted away). */
+  expiredWatches = 0;
   #server: Server | undefined;
   #url = "";
 
@@ -492,17 +494,20 @@ export class KubeApiServer {
   }
 
   /** What is stored, as a client would GET it (under the group's first version). */
-  get(kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
-    const type = this.#types.find((t) => t.kind === kind);
-    if (!type) throw new Error(`unknown kind ${kind}`);
-    const found = this.#table(type).get(`${namespace ?? ""}/${name}`);
+  get(kind: string, namespace: string | undefined, name: string, group?: string): KubeObject | undefined {
+    const found = this.#table(this.#typeOf(kind, group)).get(`${namespace ?? ""}/${name}`);
     return found && clone(found);
   }
 
-  list(kind: string): KubeObject[] {
-    const type = this.#types.find((t) => t.kind === kind);
-    if (!type) throw new Error(`unknown kind ${kind}`);
-    return [...this.#table(type).values()].map(clone);
+  /** Every stored object of a kind (`group` tells apart core Events from events.k8s.io Events). */
+  list(kind: string, group?: string): KubeObject[] {
+    return [...this.#table(this.#typeOf(kind, group)).values()].map(clone);
+  }
+
+  #typeOf(kind: string, group: string | undefined): ResourceType {
+    const type = this.#types.find((t) => t.kind === kind && (group === undefined || t.group === group));
+    if (!type) throw new Error(`unknown kind ${kind}${group ? ` in ${group}` : ""}`);
+    return type;
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -978,6 +983,7 @@ export class KubeApiServer {
     if (rv !== "" && rv !== "0" && Number(rv) < this.#compactedBelow) {
       // What the API server does for a watch from a compacted revision: a 200, one ERROR event, the end.
       const error = expired(rv, this.#compactedBelow);
+      this.expiredWatches++;
       res.end(`${JSON.stringify({ type: "ERROR", object: statusObject(error) })}\n`);
       return;
     }

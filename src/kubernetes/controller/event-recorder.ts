@@ -55,7 +55,7 @@ export class EventRecorder {
 
   #event(object: KubeObject, problem: ImportProblem): EventsV1Event {
     const meta = object.metadata ?? {};
-    const note = `${problem.field}: ${problem.reason}`;
+    const note = problem.field ? `${problem.field}: ${problem.reason}` : problem.reason;
     return {
       apiVersion: "events.k8s.io/v1",
       kind: "Event",

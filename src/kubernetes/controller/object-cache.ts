@@ -13,7 +13,7 @@ import { type KubeConfig, type KubernetesObject, ListWatch, Watch } from "@kuber
 import type { KubeObject } from "../objects.ts";
 import { Backoff } from "./backoff.ts";
 import { collectionPath, type WatchedKind } from "./kinds.ts";
-import type { KubeApi } from "./kube-api.ts";
+import type { KubeApi, ObjectList } from "./kube-api.ts";
 import type { Logger } from "./logger.ts";
 
 /** client-node's Watch with `allowWatchBookmarks` and a server-side timeout on every request. */
@@ -54,6 +54,8 @@ interface KindInformer {
   kind: WatchedKind;
   informer: ListWatch<KubernetesObject>;
   listed: boolean;
+  /** The last list answered 404 (the kind's CRD is not installed). */
+  absent: boolean;
   backoff: Backoff;
   restart?: NodeJS.Timeout;
 }
@@ -72,14 +74,29 @@ export class ObjectCache {
       const entry: KindInformer = {
         kind,
         listed: false,
+        absent: false,
         backoff: new Backoff({ baseMs: 500, maxMs: 30_000 }),
         informer: new ListWatch<KubernetesObject>(
           collectionPath(kind),
           watch,
           async () => {
-            const list = await api.list(kind);
+            let list: ObjectList;
+            try {
+              list = await api.list(kind);
+              entry.backoff.reset();
+            } catch (err) {
+              if ((err as { code?: number }).code !== 404) throw err;
+              // Not served: its CRDs are not installed (an Ingress-only cluster has no Gateway API). That
+              // is an empty kind, not a reason to publish nothing; the failing watch retries with backoff.
+              if (!entry.absent)
+                options.logger.log("info", "kind not served by the API server; taken as empty", {
+                  kind: kind.kind,
+                });
+              entry.absent = true;
+              list = { resourceVersion: "", items: [] };
+            }
+            if (list.resourceVersion !== "") entry.absent = false;
             entry.listed = true;
-            entry.backoff.reset();
             queueMicrotask(() => this.#checkSynced());
             return {
               metadata: { resourceVersion: list.resourceVersion },
@@ -148,7 +165,7 @@ export class ObjectCache {
   #failed(entry: KindInformer, err: unknown): void {
     if (this.#stopped) return;
     const delay = entry.backoff.next();
-    this.#options.logger.log("warn", "watch failed; restarting", {
+    this.#options.logger.log(entry.absent ? "debug" : "warn", "watch failed; restarting", {
       kind: entry.kind.kind,
       error: err instanceof Error ? err.message : String(err),
       retryInMs: delay,
