@@ -433,15 +433,18 @@ export class KubeApiServer {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** A kubeconfig for this server (bearer token if one is required); write it with `writeKubeconfig`. */
-  kubeconfig(namespace = "default"): string {
+  /**
+   * A kubeconfig for this server (bearer token if one is required; `server` to reach it through a
+   * proxy on 127.0.0.1, which its certificate covers); write it to a file with `writeKubeconfig`.
+   */
+  kubeconfig(namespace = "default", server = this.#url): string {
     return [
       "apiVersion: v1",
       "kind: Config",
       "clusters:",
       "- name: test",
       "  cluster:",
-      `    server: ${this.#url}`,
+      `    server: ${server}`,
       `    certificate-authority-data: ${Buffer.from(serverCertificate().cert).toString("base64")}`,
       "users:",
       "- name: test",

@@ -128,8 +128,17 @@ export const controllerCommand: Command = {
           "the controller publishes remotely with --cloudflare (an API token), not through wrangler",
         );
       }
+      const before = { SIGTERM: process.listeners("SIGTERM"), SIGINT: process.listeners("SIGINT") };
       try {
         opened = await openKvTarget(kvTargetFromFlags(v));
+        // Miniflare (local state) hooks SIGTERM and SIGINT to exit at once (code 143/130). The shutdown
+        // below closes it in order after the controller has stopped, so those hooks are taken off again;
+        // its `exit` hook stays, for a process that ends any other way.
+        for (const signal of ["SIGTERM", "SIGINT"] as const) {
+          for (const listener of process.listeners(signal)) {
+            if (!before[signal].includes(listener)) process.removeListener(signal, listener);
+          }
+        }
       } catch (err) {
         if (!(err instanceof KvAccessError)) throw err;
         io.stderr(`gatehouse controller: ${err.message}\n`);

@@ -4,6 +4,7 @@
  * small cluster, controllers with short debounce and lease times, and bounded waits.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { type AddressInfo, connect, createServer as createNetServer, type Socket } from "node:net";
 import { CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
 import { Controller, type ControllerOptions } from "../../../src/kubernetes/controller/controller.ts";
@@ -40,10 +41,51 @@ export async function startApiServer(): Promise<KubeApiServer> {
   }).start();
 }
 
-export function kubeConfigFor(server: KubeApiServer): KubeConfig {
+export function kubeConfigFor(server: KubeApiServer, via?: string): KubeConfig {
   const kc = new KubeConfig();
-  kc.loadFromString(server.kubeconfig());
+  kc.loadFromString(server.kubeconfig("default", via));
   return kc;
+}
+
+export interface Partition {
+  /** The proxy's URL: give it to a client in place of the server's. */
+  url: string;
+  /** Drop every connection and refuse new ones, as a network partition would. */
+  cut(): void;
+  close(): Promise<void>;
+}
+
+/** A TCP proxy to the API server that a test can cut: the client's network, not the client, fails. */
+export async function partitionable(server: KubeApiServer): Promise<Partition> {
+  const target = new URL(server.url);
+  const sockets = new Set<Socket>();
+  let isCut = false;
+  const proxy = createNetServer((client) => {
+    if (isCut) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect(Number(target.port), target.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on("close", () => sockets.delete(s));
+      s.on("error", () => s.destroy());
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `https://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    cut() {
+      isCut = true;
+      for (const s of sockets) s.destroy();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        proxy.close(() => resolve());
+      }),
+  };
 }
 
 /** Create, replace, patch and delete objects by their manifests, through the API. */
@@ -266,10 +308,11 @@ export async function startController(
   server: KubeApiServer,
   kv: KvStore,
   options: Partial<ControllerOptions> = {},
+  via?: string,
 ): Promise<RunningController> {
   const logger = memoryLogger();
   const controller = new Controller({
-    kubeConfig: kubeConfigFor(server),
+    kubeConfig: kubeConfigFor(server, via),
     kv,
     logger,
     identity: "replica-a",
