@@ -12,6 +12,7 @@ import {
   makeInformer,
   PatchStrategy,
   setHeaderOptions,
+  V1MicroTime,
 } from "@kubernetes/client-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { KubeApiServer } from "./kube-api-server.ts";
@@ -131,9 +132,16 @@ describe("objects", () => {
     await expect(api.getNamespacedCustomObject({ ...ns, name: "nope" })).rejects.toMatchObject({ code: 404 });
   });
 
-  it("keeps Leases with their times and checks resourceVersion on replace", async () => {
+  it("keeps Leases, wants their times in MicroTime form, and checks resourceVersion on replace", async () => {
     const leases = kc.makeApiClient(CoordinationV1Api);
-    const now = new Date();
+    // A plain Date serialises with milliseconds, which the API server cannot decode as a MicroTime.
+    await expect(
+      leases.createNamespacedLease({
+        namespace: "default",
+        body: { metadata: { name: "leader" }, spec: { holderIdentity: "a", renewTime: new Date() } },
+      }),
+    ).rejects.toMatchObject({ code: 400 });
+    const now = new V1MicroTime();
     const lease = await leases.createNamespacedLease({
       namespace: "default",
       body: {
@@ -142,12 +150,14 @@ describe("objects", () => {
       },
     });
     expect(lease.spec?.holderIdentity).toBe("a");
+    expect(String(lease.spec?.renewTime)).toMatch(/\.\d{6}Z$/);
     const replaced = await leases.replaceNamespacedLease({
       name: "leader",
       namespace: "default",
       body: { ...lease, spec: { ...lease.spec, holderIdentity: "b" } },
     });
     expect(replaced.spec?.holderIdentity).toBe("b");
+    expect(replaced.metadata?.generation).toBeUndefined();
     await expect(
       leases.replaceNamespacedLease({ name: "leader", namespace: "default", body: lease }),
     ).rejects.toMatchObject({ code: 409 });

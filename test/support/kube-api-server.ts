@@ -781,6 +781,7 @@ export class KubeApiServer {
   #create(type: ResourceType, version: string, namespace: string | undefined, input: unknown): KubeObject {
     if (!isObject(input) || !isObject(input.metadata))
       throw new ApiError(400, "BadRequest", "the body must be an object with metadata");
+    checkMicroTimes(type, input);
     const object = clone(input) as KubeObject;
     const meta = object.metadata;
     if (type.namespaced) {
