@@ -29,6 +29,7 @@ import {
 } from "./objects.ts";
 import type { PolicyIndex } from "./policy.ts";
 import { type ImportReport, isRecord, list } from "./report.ts";
+import type { FieldSource } from "./sources.ts";
 
 type ClusterInput = z.input<typeof ClusterSchema>;
 
@@ -67,6 +68,8 @@ export interface BackendOptions {
 export class Backends {
   /** Built clusters, by name. */
   readonly clusters = new Map<string, ClusterInput>();
+  /** Where each cluster's fields came from (its Service, or the policy that set a field), for problems. */
+  readonly origins = new Map<string, FieldSource[]>();
   private readonly reported = new Set<string>();
 
   constructor(
@@ -126,7 +129,11 @@ export class Backends {
       };
     }
     const cluster = `${namespace}.${name}.${port.port}`;
-    if (!this.clusters.has(cluster)) this.clusters.set(cluster, this.build(service, port));
+    if (!this.clusters.has(cluster)) {
+      const origins: FieldSource[] = [{ prefix: "", object: refOf(service), field: `(cluster ${cluster})` }];
+      this.clusters.set(cluster, this.build(service, port, origins));
+      this.origins.set(cluster, origins);
+    }
     return { ok: true, cluster };
   }
 
@@ -152,11 +159,14 @@ export class Backends {
     return false;
   }
 
-  private build(service: Service, port: ServicePort): ClusterInput {
+  private build(service: Service, port: ServicePort, origins: FieldSource[]): ClusterInput {
     const ref = refOf(service);
     const section = port.name || undefined;
-    const lookup = (field: Parameters<PolicyIndex["lookup"]>[3]) =>
-      this.policies.lookup("Service", ref.namespace, ref.name, field, section)?.value;
+    const lookup = (field: Parameters<PolicyIndex["lookup"]>[3]) => {
+      const attached = this.policies.lookup("Service", ref.namespace, ref.name, field, section);
+      if (attached) origins.push({ prefix: field, object: attached.from, field: `spec.${field}` });
+      return attached?.value;
+    };
 
     const source = (lookup("endpointSource") as EndpointSource | undefined) ?? this.options.endpointSource;
     const scheme = isTls(port) ? "https" : "http";

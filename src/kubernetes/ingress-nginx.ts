@@ -196,7 +196,7 @@ export function readNginxAnnotations(
         type: "Cookie",
         sessionName: get("session-cookie-name") ?? "INGRESSCOOKIE",
         ...(maxAge !== undefined
-          ? { absoluteTimeout: `${maxAge}s`, cookieConfig: { lifetimeType: "Permanent" } }
+          ? { absoluteTimeout: duration(maxAge), cookieConfig: { lifetimeType: "Permanent" } }
           : {}),
       };
       if (get("affinity-mode") === "balanced")
@@ -257,7 +257,7 @@ export function readNginxAnnotations(
   const connect = seconds("proxy-connect-timeout");
   const read = seconds("proxy-read-timeout");
   if (connect !== undefined || read !== undefined) {
-    const total = `${(connect ?? 5) + (read ?? 60)}s`;
+    const total = duration((connect ?? 5) + (read ?? 60));
     settings.timeouts = { request: total, backendRequest: total };
   }
   if (get("proxy-send-timeout") !== undefined)
@@ -340,4 +340,13 @@ function readCanary(
     ...(headerValue !== undefined ? { headerValue } : {}),
     ...(headerPattern !== undefined && headerValue === undefined ? { headerPattern } : {}),
   };
+}
+
+/** Seconds as a Gateway API duration, whose parts have at most five digits: 172800 → `48h`, 125 → `2m5s`. */
+export function duration(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  const text = `${h ? `${h}h` : ""}${m ? `${m}m` : ""}${s ? `${s}s` : ""}`;
+  return text || "0s";
 }

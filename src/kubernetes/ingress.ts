@@ -135,6 +135,14 @@ export function translateIngresses(ctx: IngressContext): {
             object: ref,
             field: formatPath(plan.field),
           });
+          // What annotations set is reported on the annotations.
+          for (const field of ["sessionPersistence", "timeouts"] as const)
+            if (rule[field])
+              sources.push({
+                prefix: formatPath(["rules", rules.length, field]),
+                object: ref,
+                field: "metadata.annotations",
+              });
           rules.push(rule);
         }
       }
@@ -154,7 +162,14 @@ export function translateIngresses(ctx: IngressContext): {
       routes.push({ route, object: ref, sources });
     }
     if (byHost.size === 0 && !defaultBackend) {
-      report.error(ref, ["spec"], "has no rules with paths and no defaultBackend: nothing to route");
+      const written = list<IngressRule>(ingress.spec?.rules).some((r) => list(r.http?.paths).length > 0);
+      report.error(
+        ref,
+        ["spec"],
+        written
+          ? "none of its paths could be translated: nothing to route"
+          : "has no rules with paths and no defaultBackend: nothing to route",
+      );
       accepted.set(statusKey(ref), { ok: false, reason: "nothing to route" });
     } else {
       accepted.set(statusKey(ref), { ok: true, reason: "translated by Gatehouse" });
@@ -177,7 +192,8 @@ export function translateIngresses(ctx: IngressContext): {
       taken.map(({ ingress, ref }) => {
         const refused = routes.filter((r) => r.object === ref && r.refused).flatMap((r) => r.refused ?? []);
         const outcome = accepted.get(statusKey(ref)) ?? { ok: false, reason: "not translated" };
-        const allRefused = outcome.ok && routes.filter((r) => r.object === ref).every((r) => r.refused);
+        const own = routes.filter((r) => r.object === ref);
+        const allRefused = outcome.ok && own.length > 0 && own.every((r) => r.refused);
         const g = ingress.metadata?.generation;
         return {
           object: ref,

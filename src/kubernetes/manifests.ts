@@ -32,7 +32,7 @@ export function parseManifests(text: string, source: string): ManifestSet {
   const list = Array.isArray(documents) ? documents : [documents];
   list.forEach((document, index) => {
     const where = list.length > 1 ? `${source} (document ${index + 1})` : source;
-    const problem = document.errors[0];
+    const problem = document.errors[0] ?? document.warnings[0];
     if (problem) {
       const at = problem.linePos?.[0];
       const message = problem.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, "");
@@ -56,6 +56,7 @@ export function parseManifests(text: string, source: string): ManifestSet {
       });
       return;
     }
+    if (data === null || data === undefined) return; // an empty document ("---" twice)
     collect(data, where, set, undefined);
   });
   return set;

@@ -6,6 +6,8 @@
  * objects every time, never a patch. Same input, same table, byte for byte: objects are taken in a
  * fixed order (kind, namespace, name), not the order they were read in.
  */
+
+import { formatPath } from "../config/problems.ts";
 import type { RouteTableInput, Transport } from "../config/schema.ts";
 import { validateRouteTable } from "../config/validate.ts";
 import { Backends } from "./backends.ts";
@@ -17,6 +19,7 @@ import {
   type KubeObject,
   type ObjectRef,
   type ParentReference,
+  ROUTING_KINDS,
   refOf,
 } from "./objects.ts";
 import { PolicyIndex } from "./policy.ts";
@@ -163,16 +166,17 @@ export function translate(objects: readonly KubeObject[], options: TranslateOpti
   const table = admit([...gatewayApi.routes, ...ingresses.routes], backends, policies, report);
   return {
     table,
-    problems: report.problems,
+    problems: inObjectOrder(report.problems),
     status: { ...gatewayApi.status(), ingresses: ingresses.status() },
   };
 }
 
 /**
- * Each route is validated with the clusters and providers it uses, as the whole table will be: a route
- * the table's validation would refuse (an unsafe regex, a bad hostname, a policy value of the wrong
- * shape) is kept out, reported on the object and field it came from, and the rest of the table stands.
- * One bad HTTPRoute must not take down every other route.
+ * What goes into the table is what its validation accepts. Providers and clusters are checked one by
+ * one (a policy value of the wrong shape is reported on the policy, a cluster's on its Service); then
+ * the whole table is validated, and each route a problem points at is kept out, reported on the object
+ * and field it came from, until the rest validates: one bad HTTPRoute must not take down every other
+ * route. Each round removes at least one route, and a valid table usually takes one round.
  */
 function admit(
   routes: readonly SourcedRoute[],
@@ -181,66 +185,127 @@ function admit(
   report: ImportReport,
 ): RouteTableInput {
   const seen = new Set<string>();
-  const admitted: SourcedRoute[] = [];
+  const providers = validParts("providers", policies.providers, (name, rest, message) =>
+    reportOnce(
+      report,
+      seen,
+      policies.providerOrigin(name),
+      `${formatPath(["spec", "providers", name])}${rest}`,
+      `${message} (the provider is left out)`,
+    ),
+  );
+  const clusters = validParts("clusters", Object.fromEntries(backends.clusters), (name, rest, message) => {
+    const origin = originOf(backends.origins.get(name) ?? [], rest.replace(/^\./, ""));
+    if (origin)
+      reportOnce(report, seen, origin.object, origin.field, `${message} (routes to it are left out)`);
+  });
+
+  let candidates: SourcedRoute[] = [];
   const ids = new Set<string>();
   for (const sourced of routes) {
-    const { route } = sourced;
-    if (ids.has(route.id)) {
-      refuse(sourced, report, seen, [{ path: "id", message: `duplicate route id "${route.id}"` }]);
+    if (ids.has(sourced.route.id)) {
+      refuse(sourced, report, seen, [{ path: "id", message: `duplicate route id "${sourced.route.id}"` }]);
       continue;
     }
-    const clusterNames = new Set<string>();
-    const providerNames = new Set<string>();
-    for (const rule of route.rules) {
-      for (const ref of rule.backendRefs ?? []) clusterNames.add(ref.name);
-      for (const filter of rule.filters ?? [])
-        if (filter.type === "RequestMirror") clusterNames.add(filter.requestMirror.backendRef.name);
-      if (rule.auth?.provider) providerNames.add(rule.auth.provider);
-    }
-    const result = validateRouteTable({
-      version: 1,
-      providers: pick(policies.providers, providerNames),
-      clusters: pick(Object.fromEntries(backends.clusters), clusterNames),
-      routes: [route],
-    });
-    if (!result.ok) {
-      refuse(sourced, report, seen, result.problems);
-      continue;
-    }
-    ids.add(route.id);
-    admitted.push(sourced);
+    ids.add(sourced.route.id);
+    candidates.push(sourced);
   }
+  for (;;) {
+    const table = assemble(candidates, providers, clusters);
+    const result = validateRouteTable(table);
+    if (result.ok) return table;
+    const blamed = new Map<number, { path: string; message: string }[]>();
+    for (const problem of result.problems) {
+      const at = /^routes\[(\d+)\](.*)$/.exec(problem.path);
+      if (!at) continue;
+      const index = Number(at[1]);
+      blamed.set(index, [
+        ...(blamed.get(index) ?? []),
+        { path: at[2]!.replace(/^\./, ""), message: problem.message },
+      ]);
+    }
+    if (blamed.size === 0) {
+      // A problem no route is blamed for cannot come from translated objects; keep the table safe.
+      for (const problem of result.problems)
+        report.problems.push({
+          object: { kind: "Table", namespace: "", name: "" },
+          field: problem.path,
+          reason: problem.message,
+          severity: "error",
+        });
+      return { version: 1, routes: [] };
+    }
+    for (const [index, problems] of blamed) refuse(candidates[index]!, report, seen, problems);
+    candidates = candidates.filter((_, i) => !blamed.has(i));
+  }
+}
+
+/**
+ * The providers (or clusters) that validation accepts, checked in one table without routes; each
+ * problem is handed to `reject` with the part's name and the path inside it (`.issuer`).
+ */
+function validParts(
+  section: "providers" | "clusters",
+  parts: Record<string, unknown>,
+  reject: (name: string, path: string, message: string) => void,
+): Map<string, unknown> {
+  const valid = new Map(Object.entries(parts).sort(([a], [b]) => a.localeCompare(b)));
+  if (valid.size === 0) return valid;
+  const result = validateRouteTable({ version: 1, [section]: parts, routes: [] });
+  if (result.ok) return valid;
+  for (const problem of result.problems) {
+    const at = new RegExp(`^${section}(?:\\.([A-Za-z0-9_-]+)|\\["((?:[^"\\\\]|\\\\.)*)"\\])(.*)$`).exec(
+      problem.path,
+    );
+    if (!at) continue;
+    const name = at[1] ?? JSON.parse(`"${at[2]}"`);
+    valid.delete(name);
+    reject(name, at[3]!, problem.message);
+  }
+  return valid;
+}
+
+/** The table of the given routes, with the providers they may use and the clusters they send to. */
+function assemble(
+  routes: readonly SourcedRoute[],
+  providers: ReadonlyMap<string, unknown>,
+  clusters: ReadonlyMap<string, unknown>,
+): RouteTableInput {
   const used = new Set<string>();
-  for (const { route } of admitted)
+  for (const { route } of routes)
     for (const rule of route.rules) {
       for (const ref of rule.backendRefs ?? []) used.add(ref.name);
       for (const filter of rule.filters ?? [])
         if (filter.type === "RequestMirror") used.add(filter.requestMirror.backendRef.name);
     }
-  // Providers no admitted route uses still go in (they were asked for), when they are valid alone.
-  const providers: Record<string, unknown> = {};
-  for (const [name, provider] of Object.entries(policies.providers).sort(([a], [b]) => a.localeCompare(b))) {
-    const alone = validateRouteTable({ version: 1, providers: { [name]: provider }, routes: [] });
-    if (alone.ok) providers[name] = provider;
-    else
-      for (const problem of alone.problems)
-        reportOnce(
-          report,
-          seen,
-          policies.providerOrigin(name),
-          problem.path.replace(/^providers(\.[A-Za-z0-9_-]+|\["[^"]*"\])/, `spec.providers$1`),
-          problem.message,
-        );
-  }
-  const clusters = Object.fromEntries([...used].sort().map((name) => [name, backends.clusters.get(name)!]));
-  const table: RouteTableInput = { version: 1, routes: [] };
-  if (Object.keys(providers).length > 0) table.providers = providers as RouteTableInput["providers"];
-  if (Object.keys(clusters).length > 0) table.clusters = clusters;
-  table.routes = admitted.map((r) => inWritingOrder(r.route));
-  return table;
+  const tableClusters = Object.fromEntries(
+    [...used]
+      .filter((name) => clusters.has(name))
+      .sort()
+      .map((name) => [name, clusters.get(name)]),
+  ) as RouteTableInput["clusters"];
+  return {
+    version: 1,
+    ...(providers.size > 0
+      ? { providers: Object.fromEntries(providers) as RouteTableInput["providers"] }
+      : {}),
+    ...(Object.keys(tableClusters ?? {}).length > 0 ? { clusters: tableClusters } : {}),
+    routes: routes.map((r) => inWritingOrder(r.route)),
+  };
 }
 
-/** A route's fields in the order an operator writes them (id, hostnames, tls, …, rules). */
+const RULE_ORDER = [
+  "name",
+  "matches",
+  "filters",
+  "backendRefs",
+  "auth",
+  "timeouts",
+  "retry",
+  "sessionPersistence",
+];
+
+/** A route's fields in the order an operator writes them (id, hostnames, tls, …, rules; a rule's likewise). */
 function inWritingOrder(route: SourcedRoute["route"]): SourcedRoute["route"] {
   const { id, hostnames, tls, trustRequestId, rules, ...rest } = route;
   return {
@@ -249,14 +314,28 @@ function inWritingOrder(route: SourcedRoute["route"]): SourcedRoute["route"] {
     ...(tls !== undefined ? { tls } : {}),
     ...(trustRequestId !== undefined ? { trustRequestId } : {}),
     ...rest,
-    rules,
+    rules: rules.map((rule) => {
+      const ordered: Record<string, unknown> = {};
+      for (const key of RULE_ORDER)
+        if (rule[key as keyof typeof rule] !== undefined) ordered[key] = rule[key as keyof typeof rule];
+      for (const [key, value] of Object.entries(rule)) if (!(key in ordered)) ordered[key] = value;
+      return ordered as typeof rule;
+    }),
   };
 }
 
-function pick<T>(record: Record<string, T>, names: ReadonlySet<string>): Record<string, T> {
-  const out: Record<string, T> = {};
-  for (const name of names) if (record[name] !== undefined) out[name] = record[name];
-  return out;
+/** Problems grouped by object (kinds in ROUTING_KINDS order, then namespace, name), each object's in the order found. */
+function inObjectOrder(problems: readonly ImportProblem[]): ImportProblem[] {
+  const rank = (kind: string) => {
+    const at = (ROUTING_KINDS as readonly string[]).indexOf(kind);
+    return at === -1 ? ROUTING_KINDS.length : at;
+  };
+  return [...problems].sort(
+    (a, b) =>
+      rank(a.object.kind) - rank(b.object.kind) ||
+      a.object.namespace.localeCompare(b.object.namespace) ||
+      a.object.name.localeCompare(b.object.name),
+  );
 }
 
 /** Reports why a route stays out of the table, on the objects and fields its parts came from. */
@@ -268,17 +347,11 @@ function refuse(
 ): void {
   sourced.refused = [];
   for (const problem of problems) {
-    const route = /^routes\[0\](.*)$/.exec(problem.path);
-    const cluster = /^clusters(\.[A-Za-z0-9_-]+|\["[^"]*"\])(.*)$/.exec(problem.path);
-    let origin: { object: ObjectRef; field: string } | undefined;
-    if (route) origin = originOf(sourced.sources, route[1]!.replace(/^\./, ""));
-    else if (cluster)
-      origin = {
-        object: sourced.object,
-        field: `(cluster ${cluster[1]!.replace(/^\.|^\["|"\]$/g, "")})${cluster[2]}`,
-      };
-    else if (problem.path === "id") origin = { object: sourced.object, field: "metadata.name" };
-    origin ??= { object: sourced.object, field: problem.path };
+    // `path` is relative to the route (`rules[0].matches[1]`, `id`).
+    const origin =
+      problem.path === "id"
+        ? { object: sourced.object, field: "metadata.name" }
+        : (originOf(sourced.sources, problem.path) ?? { object: sourced.object, field: problem.path });
     sourced.refused.push(`${origin.field}: ${problem.message}`);
     reportOnce(
       report,
