@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   Cluster,
+  CONTROLLER_TOKEN,
   endpointSlice,
   gateway,
   gatewayClass,
@@ -33,7 +34,7 @@ beforeEach(async () => {
   server = await startApiServer();
   cluster = new Cluster(server);
   ws = await workspace();
-  kubeconfig = server.writeKubeconfig();
+  kubeconfig = server.writeKubeconfig({ token: CONTROLLER_TOKEN });
   await cluster.create(gatewayClass);
   await cluster.create(gateway);
   await cluster.create(service("storefront"));

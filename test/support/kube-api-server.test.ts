@@ -22,7 +22,7 @@ const run = promisify(execFile);
 let server: KubeApiServer;
 let kc: KubeConfig;
 beforeEach(async () => {
-  server = await new KubeApiServer({ token: "test-token", bookmarkIntervalMs: 100 }).start();
+  server = await new KubeApiServer({ users: { "test-token": "admin" }, bookmarkIntervalMs: 100 }).start();
   kc = new KubeConfig();
   kc.loadFromString(server.kubeconfig());
 });

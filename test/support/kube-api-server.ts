@@ -26,7 +26,8 @@
  *   Expired, Unauthorized, MethodNotAllowed, UnsupportedMediaType);
  * - `kubectl get`'s Table form (meta.k8s.io/v1 Table) when asked for it, with NAME and AGE columns;
  * - HTTPS with its own certificate authority (in the kubeconfig), and bearer-token authentication when
- *   a token is configured: clients connect as they would to a cluster.
+ *   tokens are configured (each request is recorded with the user its token names): clients connect as
+ *   they would to a cluster.
  *
  * What tests can do besides: compact the history (`compact`), cut every open watch and hold new ones
  * (`pauseWatches`/`resumeWatches`, a network partition), and make the next requests fail
@@ -211,6 +212,8 @@ interface OpenWatch {
 }
 
 export interface RecordedRequest {
+  /** Who made it (from the bearer token), when the server has users. */
+  user?: string;
   method: string;
   path: string;
   query: Record<string, string>;
@@ -220,8 +223,8 @@ export interface RecordedRequest {
 
 export interface KubeApiServerOptions {
   resourceTypes?: ResourceType[];
-  /** Required as `Authorization: Bearer TOKEN` when set. */
-  token?: string;
+  /** Bearer tokens and the user each one authenticates; when set, a request without one is 401. */
+  users?: Record<string, string>;
   /** How often an open watch that allows them gets a BOOKMARK. */
   bookmarkIntervalMs?: number;
 }
@@ -379,7 +382,7 @@ function fieldSelector(text: string | undefined): (object: KubeObject) => boolea
 
 export class KubeApiServer {
   readonly #types: ResourceType[];
-  readonly #token: string | undefined;
+  readonly #users: Record<string, string> | undefined;
   readonly #bookmarkIntervalMs: number;
   /** `group/plural` → `namespace/name` → object (stored with its group's first version). */
   readonly #objects = new Map<string, Map<string, KubeObject>>();
@@ -399,7 +402,7 @@ export class KubeApiServer {
 
   constructor(options: KubeApiServerOptions = {}) {
     this.#types = options.resourceTypes ?? DEFAULT_RESOURCE_TYPES;
-    this.#token = options.token;
+    this.#users = options.users;
     this.#bookmarkIntervalMs = options.bookmarkIntervalMs ?? 1000;
   }
 
@@ -437,7 +440,8 @@ export class KubeApiServer {
    * A kubeconfig for this server (bearer token if one is required; `server` to reach it through a
    * proxy on 127.0.0.1, which its certificate covers); write it to a file with `writeKubeconfig`.
    */
-  kubeconfig(namespace = "default", server = this.#url): string {
+  kubeconfig(options: { namespace?: string; server?: string; token?: string } = {}): string {
+    const { namespace = "default", server = this.#url, token = Object.keys(this.#users ?? {})[0] } = options;
     return [
       "apiVersion: v1",
       "kind: Config",
@@ -448,7 +452,7 @@ export class KubeApiServer {
       `    certificate-authority-data: ${Buffer.from(serverCertificate().cert).toString("base64")}`,
       "users:",
       "- name: test",
-      `  user: ${this.#token ? `{ token: ${this.#token} }` : "{}"}`,
+      `  user: ${token ? `{ token: ${token} }` : "{}"}`,
       "contexts:",
       "- name: test",
       `  context: { cluster: test, user: test, namespace: ${namespace} }`,
@@ -458,10 +462,10 @@ export class KubeApiServer {
   }
 
   /** A kubeconfig file in a fresh directory; `remove` deletes both. */
-  writeKubeconfig(): { path: string; dir: string; remove(): void } {
+  writeKubeconfig(options: { token?: string } = {}): { path: string; dir: string; remove(): void } {
     const dir = mkdtempSync(join(tmpdir(), "gatehouse-kubeconfig-"));
     const path = join(dir, "config");
-    writeFileSync(path, this.kubeconfig());
+    writeFileSync(path, this.kubeconfig(options));
     return { path, dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
   }
 
@@ -524,8 +528,11 @@ export class KubeApiServer {
     this.requests.push(record);
     if (this.requests.length > 5000) this.requests.splice(0, 1000);
     try {
-      if (this.#token && req.headers.authorization !== `Bearer ${this.#token}`) {
-        throw new ApiError(401, "Unauthorized", "Unauthorized");
+      if (this.#users) {
+        const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
+        const user = token === undefined ? undefined : this.#users[token];
+        if (user === undefined) throw new ApiError(401, "Unauthorized", "Unauthorized");
+        record.user = user;
       }
       const failure = this.#failures.find((f) => f.left > 0 && f.match(record.method, url.pathname));
       if (failure) {

@@ -3,7 +3,7 @@
  * a client for the test itself (the real client-node, as `kubectl apply` would be), the objects of a
  * small cluster, controllers with short debounce and lease times, and bounded waits.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { type AddressInfo, connect, createServer as createNetServer, type Socket } from "node:net";
 import { CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
@@ -16,34 +16,33 @@ import { DEFAULT_RESOURCE_TYPES, KubeApiServer, resourceTypeFromCrd } from "../.
 
 export const CONTROLLER_NAME = "gatehouse.dev/controller";
 export const PUBLIC_HOSTNAME = "gatehouse.example.net";
+/** The controller's credentials (its ServiceAccount) and the test's own (an administrator). */
+export const CONTROLLER_TOKEN = "controller-token";
+export const CONTROLLER_USER = "system:serviceaccount:gatehouse-system:gatehouse-controller";
+const ADMIN_TOKEN = "admin-token";
 
 const POLICY_CRD = new URL("../../../deploy/crds/gatehouse.dev_gatehousepolicies.yaml", import.meta.url);
-// TODO(merge): the CRD file comes with the import branch; this stands in for it until then.
-const POLICY_TYPE = {
-  group: "gatehouse.dev",
-  versions: ["v1alpha1"],
-  kind: "GatehousePolicy",
-  plural: "gatehousepolicies",
-  namespaced: true,
-  status: true,
-  generation: true,
-};
 
 /** The API server with the CRDs deploy/ ships installed, as `kubectl apply -f deploy/crds` leaves it. */
 export async function startApiServer(): Promise<KubeApiServer> {
-  const policy = existsSync(POLICY_CRD)
-    ? parseAllDocuments(readFileSync(POLICY_CRD, "utf8")).map((d) => resourceTypeFromCrd(d.toJS()))
-    : [POLICY_TYPE];
+  const crds = parseAllDocuments(readFileSync(POLICY_CRD, "utf8")).map((d) => resourceTypeFromCrd(d.toJS()));
   return new KubeApiServer({
-    token: "controller-token",
+    users: { [CONTROLLER_TOKEN]: CONTROLLER_USER, [ADMIN_TOKEN]: "admin" },
     bookmarkIntervalMs: 200,
-    resourceTypes: [...DEFAULT_RESOURCE_TYPES, ...policy],
+    resourceTypes: [...DEFAULT_RESOURCE_TYPES, ...crds],
   }).start();
 }
 
+/** The controller's kubeconfig (optionally through a proxy). */
 export function kubeConfigFor(server: KubeApiServer, via?: string): KubeConfig {
   const kc = new KubeConfig();
-  kc.loadFromString(server.kubeconfig("default", via));
+  kc.loadFromString(server.kubeconfig({ token: CONTROLLER_TOKEN, ...(via ? { server: via } : {}) }));
+  return kc;
+}
+
+function adminKubeConfig(server: KubeApiServer): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromString(server.kubeconfig({ token: ADMIN_TOKEN }));
   return kc;
 }
 
@@ -95,7 +94,7 @@ export class Cluster {
 
   constructor(server: KubeApiServer) {
     this.#server = server;
-    this.#api = kubeConfigFor(server).makeApiClient(CustomObjectsApi);
+    this.#api = adminKubeConfig(server).makeApiClient(CustomObjectsApi);
   }
 
   #path(object: Manifest): { group: string; version: string; plural: string } {
@@ -177,7 +176,7 @@ export class Cluster {
   async #raw(method: string, url: string, body?: unknown): Promise<Manifest> {
     // Core kinds (Services) go over plain HTTPS with the kubeconfig's token and CA, as kubectl would.
     const { request } = await import("node:https");
-    const kc = kubeConfigFor(this.#server);
+    const kc = adminKubeConfig(this.#server);
     const cluster = kc.getCurrentCluster()!;
     const ca = Buffer.from(cluster.caData!, "base64");
     return new Promise((resolve, reject) => {
