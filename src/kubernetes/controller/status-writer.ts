@@ -1,6 +1,6 @@
 /**
  * Sends the status that status.ts computes: one JSON merge patch of `.../status` per object whose
- * status would change, conditional on the resourceVersion the cache holds (a 409 means the object
+ * status would change (a few at a time), conditional on the resourceVersion the cache holds (a 409 means the object
  * moved under us; its watch event triggers the next reconcile, which computes again from the new state).
  */
 import { refOf } from "../objects.ts";
@@ -15,6 +15,9 @@ import {
   ingressStatus,
   type PublishState,
 } from "./status.ts";
+
+/** Status patches in flight at once (client-go's default QPS is 5, burst 10; the API server copes). */
+const CONCURRENT_WRITES = 8;
 
 export interface StatusWriterOptions {
   controllerName: string;
@@ -43,7 +46,11 @@ export async function writeStatus(
 ): Promise<StatusWriteResult> {
   const now = (options.now?.() ?? new Date()).toISOString().replace(/\.\d+Z$/, "Z");
   const result: StatusWriteResult = { written: 0, failed: [] };
-  const send = async (k: WatchedKind, namespace: string, name: string, patch: unknown) => {
+  const pending: (() => Promise<void>)[] = [];
+  const send = (k: WatchedKind, namespace: string, name: string, patch: unknown) => {
+    pending.push(() => write(k, namespace, name, patch));
+  };
+  const write = async (k: WatchedKind, namespace: string, name: string, patch: unknown) => {
     const current = cache.get(k, namespace, name);
     if (!current) return;
     try {
@@ -80,7 +87,7 @@ export async function writeStatus(
       publish,
       now,
     );
-    if (patch) await send(routes, ref.namespace, ref.name, patch);
+    if (patch) send(routes, ref.namespace, ref.name, patch);
   }
 
   const gateways = kind("Gateway");
@@ -94,7 +101,7 @@ export async function writeStatus(
       { ...(options.publicHostname ? { publicHostname: options.publicHostname } : {}) },
       now,
     );
-    if (patch) await send(gateways, desired.object.namespace, desired.object.name, patch);
+    if (patch) send(gateways, desired.object.namespace, desired.object.name, patch);
   }
 
   const classes = kind("GatewayClass");
@@ -102,7 +109,7 @@ export async function writeStatus(
     const current = cache.get(classes, "", desired.object.name);
     if (!current) continue;
     const patch = gatewayClassStatus(current.status, desired, now);
-    if (patch) await send(classes, "", desired.object.name, patch);
+    if (patch) send(classes, "", desired.object.name, patch);
   }
 
   const ingresses = kind("Ingress");
@@ -110,7 +117,12 @@ export async function writeStatus(
     const current = cache.get(ingresses, desired.object.namespace, desired.object.name);
     if (!current) continue;
     const patch = ingressStatus(current.status, desired, options.publicHostname);
-    if (patch) await send(ingresses, desired.object.namespace, desired.object.name, patch);
+    if (patch) send(ingresses, desired.object.namespace, desired.object.name, patch);
   }
+  // A few writes in flight at once: a first reconcile of a large cluster writes every object's status.
+  const workers = Array.from({ length: Math.min(CONCURRENT_WRITES, pending.length) }, async () => {
+    for (let job = pending.shift(); job; job = pending.shift()) await job();
+  });
+  await Promise.all(workers);
   return result;
 }

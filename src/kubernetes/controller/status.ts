@@ -11,9 +11,12 @@
  * Each function returns the JSON merge patch for `status` (what changes, `null` to remove), or
  * `undefined` when the object already says it.
  *
- * The `Programmed` condition on routes and Gateways is ours: True names the published table version the
- * object is in; False says why it is not served as written (not accepted, or the table failed validation
- * and the previous version stays active).
+ * The `Programmed` condition on routes and Gateways is ours: True names the first published table
+ * version that carried the object's current generation; False says why it is not served as written (not
+ * accepted, or the table failed validation and the previous version stays active). It names the first
+ * version, not the latest, so that publishing a change to one route rewrites the status of that route
+ * only: naming the latest would rewrite every route's status on every publish, N API writes (and N
+ * watch events back) for one edit.
  */
 import { canonicalJson } from "../../store/kv-layout.ts";
 import type {
@@ -105,6 +108,24 @@ export function programmedCondition(accepted: boolean, publish: PublishState): C
   };
 }
 
+/**
+ * The Programmed condition to write: a True one already written for this same generation stays as it
+ * is (it names the version that first carried this generation, which still serves it).
+ */
+function programmedFor(
+  previous: unknown,
+  accepted: boolean,
+  publish: PublishState,
+  generation: number | undefined,
+): Condition {
+  const next = programmedCondition(accepted, publish);
+  const before = storedConditions(previous).find((c) => c.type === PROGRAMMED);
+  if (next.status === "True" && before?.status === "True" && before.observedGeneration === generation) {
+    return { type: PROGRAMMED, status: "True", reason: before.reason, message: before.message };
+  }
+  return next;
+}
+
 function isAccepted(conditions: readonly Condition[]): boolean {
   return conditions.some((c) => c.type === "Accepted" && c.status === "True");
 }
@@ -144,7 +165,10 @@ export function httpRouteStatus(
         isObject(p.parentRef) &&
         sameParent(p.parentRef, parent.parentRef as Record<string, unknown>),
     );
-    const conditions = [...parent.conditions, programmedCondition(isAccepted(parent.conditions), publish)];
+    const conditions = [
+      ...parent.conditions,
+      programmedFor(previous?.conditions, isAccepted(parent.conditions), publish, desired?.generation),
+    ];
     return {
       parentRef: parent.parentRef,
       controllerName,
@@ -170,7 +194,10 @@ export function gatewayStatus(
 ): Record<string, unknown> | undefined {
   const before = isObject(current) ? current : {};
   const beforeListeners = Array.isArray(before.listeners) ? before.listeners.filter(isObject) : [];
-  const conditions = [...desired.conditions, programmedCondition(isAccepted(desired.conditions), publish)];
+  const conditions = [
+    ...desired.conditions,
+    programmedFor(before.conditions, isAccepted(desired.conditions), publish, desired.generation),
+  ];
   const next: Record<string, unknown> = {
     ...(options.publicHostname ? { addresses: [{ type: "Hostname", value: options.publicHostname }] } : {}),
     conditions: mergeConditions(before.conditions, conditions, desired.generation, now),

@@ -109,6 +109,17 @@ describe("httpRouteStatus", () => {
     expect(httpRouteStatus(first, desiredRoute("True"), OURS, PROGRAMMED, T1)).toBeUndefined();
   });
 
+  it("a later publish that leaves the route as it was does not rewrite it: Programmed names the first version", () => {
+    const first = httpRouteStatus({}, desiredRoute("True"), OURS, PROGRAMMED, T0)!;
+    const later: PublishState = { kind: "programmed", versionId: "0001796000009999-bbbbbbbbbbbb" };
+    expect(httpRouteStatus(first, desiredRoute("True"), OURS, later, T1)).toBeUndefined();
+    // A new generation is programmed in the version that carries it.
+    const changed = httpRouteStatus(first, desiredRoute("True", 3), OURS, later, T1)!;
+    expect(
+      (changed.parents[0] as { conditions: { type: string; message: string }[] }).conditions.at(-1)?.message,
+    ).toBe("in route table version 0001796000009999-bbbbbbbbbbbb");
+  });
+
   it("drops our entries from a route no longer ours, and only ours", () => {
     const ours = httpRouteStatus({}, desiredRoute("True"), OURS, PROGRAMMED, T0)!;
     const patch = httpRouteStatus({ parents: [foreign, ...ours.parents] }, undefined, OURS, PROGRAMMED, T1);
