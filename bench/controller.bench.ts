@@ -25,6 +25,7 @@ import {
   service,
   startApiServer,
   startController,
+  until,
   untilTable,
 } from "../test/kubernetes/controller/harness.ts";
 import { MemoryKv } from "../test/store/memory-kv.ts";
@@ -78,6 +79,13 @@ async function measure(c: Case): Promise<number[]> {
   });
   try {
     await untilTable(kv, "the first table", (t) => t.table.routes.length === c.routes, 120_000);
+    // Start from a quiet controller: the first reconcile writes every route's status.
+    await until(
+      "every route's status",
+      () => server.list("HTTPRoute").every((r) => r.status !== undefined),
+      120_000,
+    );
+    await new Promise((r) => setTimeout(r, 500));
     const times: number[] = [];
     for (let i = 0; i < CHANGES; i++) {
       const written = kv.nextPointerWrite();

@@ -54,10 +54,23 @@ interface KindInformer {
   kind: WatchedKind;
   informer: ListWatch<KubernetesObject>;
   listed: boolean;
+  /** What translation reads of each object (all but status and bookkeeping), to skip status-only updates. */
+  content: Map<string, string>;
   /** The last list answered 404 (the kind's CRD is not installed). */
   absent: boolean;
   backoff: Backoff;
   restart?: NodeJS.Timeout;
+}
+
+function keyOf(object: KubernetesObject): string {
+  return `${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`;
+}
+
+/** The object without status and the metadata the API server keeps for itself. */
+function contentOf(object: KubernetesObject): string {
+  const { status: _status, metadata, ...rest } = object as KubernetesObject & { status?: unknown };
+  const { resourceVersion: _rv, managedFields: _mf, ...meta } = (metadata ?? {}) as Record<string, unknown>;
+  return JSON.stringify([meta, rest]);
 }
 
 export class ObjectCache {
@@ -74,6 +87,7 @@ export class ObjectCache {
       const entry: KindInformer = {
         kind,
         listed: false,
+        content: new Map(),
         absent: false,
         backoff: new Backoff({ baseMs: 500, maxMs: 30_000 }),
         informer: new ListWatch<KubernetesObject>(
@@ -107,9 +121,23 @@ export class ObjectCache {
         ),
       };
       const changed = () => options.onChange(kind);
-      entry.informer.on("add", changed);
-      entry.informer.on("update", changed);
-      entry.informer.on("delete", changed);
+      entry.informer.on("add", (object) => {
+        entry.content.set(keyOf(object), contentOf(object));
+        changed();
+      });
+      entry.informer.on("update", (object) => {
+        // A write to status alone (ours, echoed back by the watch, or another controller's) changes
+        // nothing a translation reads: no reconcile for it.
+        const key = keyOf(object);
+        const content = contentOf(object);
+        if (entry.content.get(key) === content) return;
+        entry.content.set(key, content);
+        changed();
+      });
+      entry.informer.on("delete", (object) => {
+        entry.content.delete(keyOf(object));
+        changed();
+      });
       entry.informer.on("error", (err: unknown) => this.#failed(entry, err));
       return entry;
     });
