@@ -15,7 +15,6 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { KvStore } from "../../store/kv-store.ts";
 import { type PublishOutcome, publishTable, readActivePointer } from "../../store/publish.ts";
-import { refOf } from "../objects.ts";
 import { DEFAULT_CONTROLLER_NAME, type TranslateOptions, type Translation, translate } from "../translate.ts";
 import { Backoff } from "./backoff.ts";
 import { EventRecorder } from "./event-recorder.ts";
@@ -25,7 +24,7 @@ import { LeaderElector } from "./leader-election.ts";
 import type { Logger } from "./logger.ts";
 import { ObjectCache } from "./object-cache.ts";
 import type { PublishState } from "./status.ts";
-import { writeStatus } from "./status-writer.ts";
+import { StatusWriter } from "./status-writer.ts";
 
 export interface ControllerOptions {
   kubeConfig: KubeConfig;
@@ -64,7 +63,7 @@ export interface ControllerOptions {
   translator?: typeof translate;
 }
 
-/** One reconcile's outcome, for logs, tests and the bench. */
+/** One reconcile's outcome, for the log. */
 export interface ReconcileReport {
   publish: PublishOutcome["kind"];
   versionId: string | undefined;
@@ -79,15 +78,16 @@ export class Controller {
   readonly #cache: ObjectCache;
   readonly #elector: LeaderElector;
   readonly #events: EventRecorder;
+  readonly #status: StatusWriter;
   readonly #controllerName: string;
   readonly #retry = new Backoff({ baseMs: 200, maxMs: 30_000 });
   #timer: NodeJS.Timeout | undefined;
+  #timerDue = 0;
   #firstChangeAt: number | undefined;
   #running: Promise<void> | undefined;
   #dirty = false;
   #stopped = true;
   #resync: NodeJS.Timeout | undefined;
-  #listeners: ((report: ReconcileReport) => void)[] = [];
 
   constructor(options: ControllerOptions) {
     this.#options = options;
@@ -111,6 +111,10 @@ export class Controller {
       logger: options.logger,
       onStartedLeading: () => this.#schedule(0),
       onStoppedLeading: () => this.#cancelScheduled(),
+    });
+    this.#status = new StatusWriter(this.#api, this.#cache, {
+      controllerName: this.#controllerName,
+      ...(options.publicHostname ? { publicHostname: options.publicHostname } : {}),
     });
     this.#events = new EventRecorder(this.#api, {
       controller: this.#controllerName,
@@ -149,14 +153,6 @@ export class Controller {
     this.#log("info", "controller stopped");
   }
 
-  /** Called after every reconcile that ran (tests and the bench wait on it). */
-  onReconcile(listener: (report: ReconcileReport) => void): () => void {
-    this.#listeners.push(listener);
-    return () => {
-      this.#listeners = this.#listeners.filter((l) => l !== listener);
-    };
-  }
-
   #log(level: "debug" | "info" | "warn" | "error", message: string, fields?: Record<string, unknown>): void {
     this.#options.logger.log(level, message, fields);
   }
@@ -177,8 +173,10 @@ export class Controller {
       this.#dirty = true;
       return;
     }
-    if (this.#timer && !replace) return;
+    const due = Date.now() + delay;
+    if (this.#timer && !replace && this.#timerDue <= due) return;
     clearTimeout(this.#timer);
+    this.#timerDue = due;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#firstChangeAt = undefined;
@@ -204,7 +202,6 @@ export class Controller {
       const report = await this.reconcileOnce();
       if (report === undefined) return undefined;
       this.#retry.reset();
-      for (const listener of this.#listeners) listener(report);
       return undefined;
     } catch (err) {
       const delay = this.#retry.next();
@@ -241,10 +238,7 @@ export class Controller {
       message: `${translation.status.httpRoutes.length} HTTPRoute(s), ${translation.status.ingresses.length} Ingress(es)`,
     });
     const publish = await this.#publishState(outcome);
-    const status = await writeStatus(this.#api, this.#cache, translation, publish, {
-      controllerName: this.#controllerName,
-      ...(this.#options.publicHostname ? { publicHostname: this.#options.publicHostname } : {}),
-    });
+    const status = await this.#status.write(translation, publish);
     const events = await this.#events.record(translation.problems, (problem) => this.#find(problem.object));
     const report: ReconcileReport = {
       publish: outcome.kind,
@@ -287,11 +281,6 @@ export class Controller {
   #find(ref: { kind: string; namespace: string; name: string }): ReturnType<ObjectCache["get"]> {
     const kind = watchedKind(ref.kind);
     return kind && this.#cache.get(kind, ref.namespace, ref.name);
-  }
-
-  /** The objects the cache holds now (for diagnostics and tests). */
-  objects(): { kind: string; namespace: string; name: string }[] {
-    return this.#cache.snapshot().map(refOf);
   }
 
   /** The whole translation of the cache as it is, without publishing (for diagnostics and tests). */

@@ -52,12 +52,12 @@ export function kubeApiError(what: string, err: unknown): KubeApiError {
 
 export interface KubeApi {
   list(kind: WatchedKind): Promise<ObjectList>;
-  /** JSON merge patch of `.../status`, conditional on `resourceVersion` (a 409 if it moved). */
+  /** JSON merge patch of `.../status`, conditional on `resourceVersion` (a 409 if it moved); the result. */
   patchStatus(
     kind: WatchedKind,
     ref: { namespace: string; name: string; resourceVersion?: string },
     status: unknown,
-  ): Promise<void>;
+  ): Promise<KubeObject>;
   createEvent(namespace: string, event: EventsV1Event): Promise<void>;
   readLease(namespace: string, name: string): Promise<V1Lease | undefined>;
   createLease(namespace: string, lease: V1Lease): Promise<V1Lease>;
@@ -120,11 +120,14 @@ export function kubeApiFromConfig(kc: KubeConfig): KubeApi {
         status,
       };
       const path = { group: kind.group, version: kind.version, plural: kind.plural, name: ref.name, body };
-      await call(`patch ${kind.plural} ${ref.namespace ? `${ref.namespace}/` : ""}${ref.name} status`, () =>
-        kind.namespaced
-          ? custom.patchNamespacedCustomObjectStatus({ ...path, namespace: ref.namespace }, mergePatch)
-          : custom.patchClusterCustomObjectStatus(path, mergePatch),
+      const written = await call(
+        `patch ${kind.plural} ${ref.namespace ? `${ref.namespace}/` : ""}${ref.name} status`,
+        () =>
+          kind.namespaced
+            ? custom.patchNamespacedCustomObjectStatus({ ...path, namespace: ref.namespace }, mergePatch)
+            : custom.patchClusterCustomObjectStatus(path, mergePatch),
       );
+      return stamp(kind, written);
     },
 
     async createEvent(namespace, event) {
