@@ -240,7 +240,7 @@ export class Backends {
     this.report.warn(
       ref,
       [],
-      "no transport: set one in a GatehousePolicy targeting this Service (transport: { type: vpc, binding: … } to reach it through a tunnel); the cluster uses direct, which refuses plain HTTP beyond loopback",
+      "no transport: set one in a GatehousePolicy targeting this Service (transport: { type: vpc, binding: … } to reach it through a tunnel) or for every cluster (import --transport); the cluster uses direct, which refuses plain HTTP beyond loopback",
     );
   }
 }

@@ -108,13 +108,11 @@ export function translateGatewayApi(ctx: GatewayApiContext): GatewayApiResult {
   for (const route of inventory.httpRoutes) {
     const ref = refOf(route);
     const spec = isRecord(route.spec) ? route.spec : {};
-    reportUnknownFields(report, ref, ["spec"], spec, [
-      "parentRefs",
-      "hostnames",
-      "rules",
-      "useDefaultGateways",
-    ]);
-    const parents = list<ParentReference>(spec.parentRefs)
+    reportUnknownFields(report, ref, ["spec"], spec, ["parentRefs", "hostnames", "rules"]);
+    const parentRefs = list<ParentReference>(spec.parentRefs);
+    if (parentRefs.length === 0 && ctx.controllerName === undefined && ctx.className === undefined)
+      report.error(ref, ["spec", "parentRefs"], "missing: the route attaches to no Gateway");
+    const parents = parentRefs
       .map((parentRef, i) => attach(ctx, gateways, route, ref, parentRef, i))
       .filter((p): p is ParentOutcome => p !== undefined);
     if (parents.length === 0) continue;
@@ -127,7 +125,6 @@ export function translateGatewayApi(ctx: GatewayApiContext): GatewayApiResult {
     };
     routeOutcomes.push(outcome);
     if (accepted.length === 0) continue;
-    for (const parent of accepted) for (const listener of parent.listeners) listener.attachedRoutes++;
     const built = buildRoute(ctx, route, ref, accepted);
     outcome.resolved = built.resolved;
     outcome.sourced = built.sourced;
@@ -136,7 +133,22 @@ export function translateGatewayApi(ctx: GatewayApiContext): GatewayApiResult {
 
   return {
     routes,
-    status: () => ({
+    status: () => {
+      // A listener's attachedRoutes: the routes accepted there that validation kept in the table.
+      for (const plan of gateways.values())
+        for (const listener of plan.listeners) listener.attachedRoutes = 0;
+      for (const { parents, sourced } of routeOutcomes) {
+        if (!sourced || sourced.refused) continue;
+        for (const parent of parents)
+          if (parent.accepted.status === "True")
+            for (const listener of parent.listeners) listener.attachedRoutes++;
+      }
+      return statusOf();
+    },
+  };
+
+  function statusOf() {
+    return {
       httpRoutes: routeOutcomes.map(({ route, ref, parents, resolved, sourced }) => ({
         object: ref,
         ...generation(route),
@@ -175,8 +187,8 @@ export function translateGatewayApi(ctx: GatewayApiContext): GatewayApiResult {
         ...generation(c),
         conditions: [condition("Accepted", true, "Accepted", "handled by Gatehouse", c)],
       })),
-    }),
-  };
+    };
+  }
 }
 
 function generation(object: { metadata?: { generation?: number } }): { generation?: number } {
@@ -438,7 +450,7 @@ function buildRoute(
   const sources: FieldSource[] = [{ prefix: "", object: ref, field: "spec" }];
   const unresolved: Unresolved[] = [];
   const rules = list<HTTPRouteRule>(route.spec?.rules).map((rule, i) =>
-    buildRule(ctx, route, ref, rule, i, parents, sources, unresolved),
+    buildRule(ctx, ref, rule, i, parents, sources, unresolved),
   );
 
   // Hostnames: the union of the intersections with every listener attached to.
@@ -451,13 +463,23 @@ function buildRoute(
       else if (served !== "none" && hostnames) hostnames.push(...served);
     }
   }
-  sources.push({ prefix: "hostnames", object: ref, field: "spec.hostnames" });
 
   const table: SourcedRoute["route"] = {
     id: `${ref.namespace}/${ref.name}`,
     rules: rules.length > 0 ? rules : [{}],
   };
-  if (hostnames) table.hostnames = [...new Set(hostnames)].sort();
+  if (hostnames) {
+    table.hostnames = [...new Set(hostnames)].sort();
+    // Each served name came from the route's hostnames or, where the route had none, a listener's.
+    table.hostnames.forEach((hostname, k) => {
+      const j = routeHostnames.indexOf(hostname);
+      sources.push({
+        prefix: formatPath(["hostnames", k]),
+        object: j >= 0 ? ref : parents[0]!.gateway.ref,
+        field: j >= 0 ? formatPath(["spec", "hostnames", j]) : "spec.listeners (hostname)",
+      });
+    });
+  }
   // Route-level policy: the route's own, else its Gateway's (listener section first).
   for (const field of ["tls", "trustRequestId"] as const) {
     const attached =
@@ -483,9 +505,7 @@ function gatewayPolicy(
   ctx: GatewayApiContext,
   parents: readonly ParentOutcome[],
   field: "tls" | "trustRequestId" | "auth",
-  ruleName?: string,
 ) {
-  void ruleName;
   for (const parent of parents) {
     for (const listener of parent.listeners) {
       const found = ctx.policies.lookup(
@@ -503,7 +523,6 @@ function gatewayPolicy(
 
 function buildRule(
   ctx: GatewayApiContext,
-  route: HTTPRoute,
   ref: ObjectRef,
   rule: HTTPRouteRule,
   i: number,
@@ -537,7 +556,7 @@ function buildRule(
   let brokenFilter = false;
   list<HTTPRouteFilter>(rule.filters).forEach((filter, f) => {
     const at = [...path, "filters", f];
-    const translated = translateFilter(ctx, route, ref, filter, at, unresolved);
+    const translated = translateFilter(ctx, ref, filter, at, unresolved);
     if (translated === "broken") {
       brokenFilter = true;
       return;
@@ -630,7 +649,6 @@ const FILTER_KEY: Record<string, keyof HTTPRouteFilter> = {
 /** One filter: the table's object, `undefined` (left out, reported) or `"broken"` (the rule answers 500). */
 function translateFilter(
   ctx: GatewayApiContext,
-  route: HTTPRoute,
   ref: ObjectRef,
   filter: HTTPRouteFilter,
   at: (string | number)[],
@@ -688,7 +706,6 @@ function translateFilter(
     const denominator = fraction.denominator ?? 100;
     percent = denominator > 0 ? (fraction.numerator / denominator) * 100 : 0;
   }
-  void route;
   return {
     type,
     requestMirror: {

@@ -147,7 +147,14 @@ export function translateIngresses(ctx: IngressContext): {
         }
       }
       const route: RouteInput = { id: idOf(host || "all-hosts"), rules };
-      if (host) route.hostnames = [host];
+      if (host) {
+        route.hostnames = [host];
+        sources.push({
+          prefix: "hostnames[0]",
+          object: ref,
+          field: formatPath([...hostPlans[0]!.field.slice(0, 3), "host"]),
+        });
+      }
       const tls = tlsFor(ctx, ingress, ref, host, settings, sources);
       if (tls) route.tls = tls;
       attachRoutePolicy(ctx, ref, route, sources);

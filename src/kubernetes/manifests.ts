@@ -80,7 +80,9 @@ function collect(data: unknown, where: string, set: ManifestSet, impliedKind: st
   }
   if (kind.endsWith("List") && Array.isArray(object.items)) {
     const itemKind = kind === "List" ? undefined : kind.slice(0, -"List".length);
-    object.items.forEach((item, i) => collect(item, `${where} items[${i}]`, set, itemKind));
+    object.items.forEach((item, i) => {
+      collect(item, `${where} items[${i}]`, set, itemKind);
+    });
     return;
   }
   if (!isRoutingKind(kind)) {

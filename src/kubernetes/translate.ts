@@ -172,8 +172,9 @@ export function translate(objects: readonly KubeObject[], options: TranslateOpti
 }
 
 /**
- * What goes into the table is what its validation accepts. Providers and clusters are checked one by
- * one (a policy value of the wrong shape is reported on the policy, a cluster's on its Service); then
+ * What goes into the table is what its validation accepts. Providers and clusters are checked first,
+ * each kept or left out on its own (a policy value of the wrong shape is reported on the policy, a
+ * cluster's on its Service); then
  * the whole table is validated, and each route a problem points at is kept out, reported on the object
  * and field it came from, until the rest validates: one bad HTTPRoute must not take down every other
  * route. Each round removes at least one route, and a valid table usually takes one round.
@@ -224,17 +225,9 @@ function admit(
         { path: at[2]!.replace(/^\./, ""), message: problem.message },
       ]);
     }
-    if (blamed.size === 0) {
-      // A problem no route is blamed for cannot come from translated objects; keep the table safe.
-      for (const problem of result.problems)
-        report.problems.push({
-          object: { kind: "Table", namespace: "", name: "" },
-          field: problem.path,
-          reason: problem.message,
-          severity: "error",
-        });
-      return { version: 1, routes: [] };
-    }
+    // A problem no route can be blamed for is a translator defect. The table is returned as it is,
+    // invalid, so that whoever validates it next refuses it: an empty table would publish an outage.
+    if (blamed.size === 0) return table;
     for (const [index, problems] of blamed) refuse(candidates[index]!, report, seen, problems);
     candidates = candidates.filter((_, i) => !blamed.has(i));
   }

@@ -48,3 +48,23 @@ describe("gatehouse import", () => {
     expect(run.stderr).toContain("--endpoint-source must be ServiceDNS or EndpointSlices");
   });
 });
+
+describe("gatehouse import --transport", () => {
+  it("gives every cluster no policy decides for that transport", async () => {
+    const run = await runGatehouse([
+      "import",
+      "--transport",
+      "vpc:CLUSTER_VPC",
+      "test/fixtures/k8s/ingress-nginx.yaml",
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).not.toContain("no transport");
+    expect(run.stdout.match(/binding: CLUSTER_VPC/g)).toHaveLength(3);
+  });
+
+  it("is a usage error when it is not one of the forms", async () => {
+    const run = await runGatehouse(["import", "--transport", "vpc", "x.yaml"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("--transport must be vpc:BINDING");
+  });
+});

@@ -17,8 +17,12 @@ export async function runImport(
   let stdout = "";
   let stderr = "";
   const code = await main(["import", ...args], {
-    stdout: (text) => void (stdout += text),
-    stderr: (text) => void (stderr += text),
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
     ...(stdin ? { stdin } : {}),
   });
   return { code, stdout, stderr };

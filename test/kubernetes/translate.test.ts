@@ -346,3 +346,69 @@ describe("policy values the table refuses", () => {
     expect(validateRouteTable(translation.table).ok).toBe(true);
   });
 });
+
+describe("attachedRoutes", () => {
+  it("counts only the routes that made it into the table", () => {
+    const translation = translate([
+      gateway,
+      service("shop", "web"),
+      route("good", [{ backendRefs: [{ name: "web", port: 80 }] }]),
+      route("bad", [{ matches: [{ path: { type: "RegularExpression", value: "(a+)+" } }] }]),
+    ]);
+    expect(translation.status.gateways[0]!.listeners[0]!.attachedRoutes).toBe(1);
+  });
+});
+
+describe("problems with hostnames point at the hostname as written", () => {
+  it("for an HTTPRoute and for an Ingress", () => {
+    const problems = lines([
+      gateway,
+      service("shop", "web"),
+      route("web", [{ backendRefs: [{ name: "web", port: 80 }] }], {
+        hostnames: ["ok.example.com", "bad_host.example.com"],
+      }),
+      {
+        kind: "Ingress",
+        metadata: { namespace: "shop", name: "web" },
+        spec: {
+          rules: [
+            {
+              host: "fine.example.com",
+              http: {
+                paths: [
+                  {
+                    path: "/",
+                    pathType: "Prefix",
+                    backend: { service: { name: "web", port: { number: 80 } } },
+                  },
+                ],
+              },
+            },
+            {
+              host: "10.0.0.1",
+              http: {
+                paths: [
+                  {
+                    path: "/",
+                    pathType: "Prefix",
+                    backend: { service: { name: "web", port: { number: 80 } } },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      } as KubeObject,
+    ]);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^HTTPRoute shop\/web: spec\.hostnames\[1\]: .*\(the route is left out of the table\)$/,
+        ),
+        expect.stringMatching(
+          /^Ingress shop\/web: spec\.rules\[1\]\.host: .*IP addresses are not allowed \(the route is left out of the table\)$/,
+        ),
+      ]),
+    );
+  });
+});

@@ -1,5 +1,5 @@
 /**
- * `gatehouse import PATH... [--output FILE] [--check] [--class NAME] [--endpoint-source SOURCE]`:
+ * `gatehouse import PATH... [--output FILE] [--check] [--class NAME] [--endpoint-source SOURCE] [--transport T]`:
  * Kubernetes manifests in (files, directories, `-` for stdin), a route table out (stdout by default).
  * Every field, annotation or filter that cannot be honoured goes to stderr, one a line, in `validate`'s
  * words; the table itself goes through the same validation as any table before it is written.
@@ -9,6 +9,7 @@
  */
 import { writeFile } from "node:fs/promises";
 import { stringify } from "yaml";
+import type { Transport } from "../../config/schema.ts";
 import { formatProblem, validateRouteTable } from "../../config/validate.ts";
 import { readManifests } from "../../kubernetes/manifests.ts";
 import type { EndpointSource } from "../../kubernetes/objects.ts";
@@ -18,6 +19,7 @@ import { CliInputError, CliUsageError, type Command, EXIT_INVALID, EXIT_OK } fro
 import { formatWarning } from "../load-table.ts";
 
 const USAGE = `gatehouse import PATH... [--output FILE] [--check] [--class NAME] [--endpoint-source SOURCE]
+                        [--transport TRANSPORT]
 
   PATH                      a manifest file (YAML, multi-document, kubectl's List, or JSON), a directory
                             of them (*.yaml, *.yml, *.json, recursively), or "-" for stdin
@@ -25,7 +27,9 @@ const USAGE = `gatehouse import PATH... [--output FILE] [--check] [--class NAME]
   --check                   write nothing; exit 1 if anything cannot be honoured
   --class NAME              only Gateways of GatewayClass NAME and Ingresses of IngressClass NAME
   --endpoint-source SOURCE  ServiceDNS (default: each Service by its cluster DNS name) or EndpointSlices
-                            (each ready pod), for Services no GatehousePolicy decides for`;
+                            (each ready pod), for Services no GatehousePolicy decides for
+  --transport TRANSPORT     how clusters are reached when no GatehousePolicy says: vpc:BINDING,
+                            access:CLIENT_ID_BINDING:CLIENT_SECRET_BINDING, or direct`;
 
 export const importCommand: Command = {
   name: "import",
@@ -37,6 +41,7 @@ export const importCommand: Command = {
       check: { type: "boolean" },
       class: { type: "string" },
       "endpoint-source": { type: "string" },
+      transport: { type: "string" },
     });
     if (positionals.length === 0) throw new CliUsageError("expected at least one PATH (or - for stdin)");
     const endpointSource = values["endpoint-source"] as string | undefined;
@@ -49,6 +54,7 @@ export const importCommand: Command = {
         `--endpoint-source must be ServiceDNS or EndpointSlices, not ${JSON.stringify(endpointSource)}`,
       );
     const className = values.class as string | undefined;
+    const transport = values.transport === undefined ? undefined : parseTransport(values.transport as string);
 
     const manifests = await readManifests(positionals, io.stdin);
     for (const problem of manifests.problems)
@@ -62,6 +68,7 @@ export const importCommand: Command = {
     const translation = translate(manifests.objects, {
       ...(className !== undefined ? { className } : {}),
       ...(endpointSource !== undefined ? { endpointSource: endpointSource as EndpointSource } : {}),
+      ...(transport !== undefined ? { transport } : {}),
     });
     for (const problem of translation.problems) io.stderr(`${formatImportProblem(problem)}\n`);
 
@@ -102,6 +109,20 @@ export const importCommand: Command = {
     return EXIT_OK;
   },
 };
+
+/** `vpc:BINDING`, `access:ID:SECRET` (binding names), `direct`: a transport for `--transport`. */
+export function parseTransport(text: string): Transport {
+  const [type, ...bindings] = text.split(":");
+  const binding = /^[A-Za-z_][A-Za-z0-9_]*$/;
+  if (type === "direct" && bindings.length === 0) return { type: "direct" };
+  if (type === "vpc" && bindings.length === 1 && binding.test(bindings[0]!))
+    return { type: "vpc", binding: bindings[0]! };
+  if (type === "access" && bindings.length === 2 && bindings.every((b) => binding.test(b)))
+    return { type: "access", clientId: { binding: bindings[0]! }, clientSecret: { binding: bindings[1]! } };
+  throw new CliUsageError(
+    `--transport must be vpc:BINDING, access:CLIENT_ID_BINDING:CLIENT_SECRET_BINDING or direct, not ${JSON.stringify(text)}`,
+  );
+}
 
 /** The table as YAML, in the order an operator writes it, with where it came from on top. */
 export function renderTable(table: unknown, objectCount: number): string {
