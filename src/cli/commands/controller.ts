@@ -23,6 +23,7 @@ import {
   type OpenedKv,
   openKvTarget,
 } from "../kv-target.ts";
+import { parseTransport } from "./import.ts";
 
 const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 const ENDPOINT_SOURCES = ["EndpointSlices", "ServiceDNS"] as const;
@@ -40,6 +41,7 @@ const OPTIONS = {
   resync: { type: "string" },
   "endpoint-source": { type: "string" },
   "cluster-domain": { type: "string" },
+  transport: { type: "string" },
   cloudflare: { type: "boolean" },
   "account-id": { type: "string" },
   "namespace-id": { type: "string" },
@@ -83,7 +85,8 @@ export const controllerCommand: Command = {
     "gatehouse controller [--kubeconfig FILE] [--controller-name NAME] [--public-hostname HOST]",
     "         [--identity ID] [--lease-namespace NS] [--lease-name NAME] [--lease-duration SECONDS]",
     "         [--debounce MS] [--resync SECONDS] [--endpoint-source EndpointSlices|ServiceDNS]",
-    "         [--cluster-domain DOMAIN] [--log-level debug|info|warn|error]",
+    "         [--cluster-domain DOMAIN] [--transport vpc:BINDING|access:ID:SECRET|direct]",
+    "         [--log-level debug|info|warn|error]",
     "         [--cloudflare [--account-id ID] [--namespace-id ID] | --local [--persist-to DIR] [--config FILE] [--env NAME]]",
     "  --cloudflare reads CLOUDFLARE_API_TOKEN (and CLOUDFLARE_ACCOUNT_ID, GATEHOUSE_KV_NAMESPACE_ID) from the environment",
   ].join("\n"),
@@ -94,6 +97,7 @@ export const controllerCommand: Command = {
     const v = values as Record<string, string | boolean | undefined>;
     const logLevel = oneOf(v, "log-level", LOG_LEVELS) ?? "info";
     const endpointSource = oneOf(v, "endpoint-source", ENDPOINT_SOURCES);
+    const transport = v.transport === undefined ? undefined : parseTransport(v.transport as string);
     const leaseDuration = positiveNumber(v, "lease-duration");
     if (leaseDuration !== undefined && !Number.isInteger(leaseDuration)) {
       throw new CliUsageError("--lease-duration: whole seconds (the Lease field is an integer)");
@@ -161,6 +165,7 @@ export const controllerCommand: Command = {
       ...(v["public-hostname"] ? { publicHostname: v["public-hostname"] as string } : {}),
       translate: {
         ...(endpointSource ? { endpointSource } : {}),
+        ...(transport ? { transport } : {}),
         ...(v["cluster-domain"] ? { clusterDomain: v["cluster-domain"] as string } : {}),
       },
       lease: {
