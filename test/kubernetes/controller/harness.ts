@@ -333,10 +333,11 @@ export async function startController(
   return { controller, logs: logger.entries, stop: () => controller.stop() };
 }
 
+/** Polls `probe` until it gives a value; bounded (20 s by default: generous, for a loaded machine). */
 export async function until<T>(
   what: string,
   probe: () => T | undefined | false | Promise<T | undefined | false>,
-  ms = 8000,
+  ms = 20_000,
 ): Promise<T> {
   const deadline = Date.now() + ms;
   let last: unknown;
