@@ -12,7 +12,7 @@
  * Lease is released, exit 0.
  */
 import { hostname } from "node:os";
-import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import { DEFAULT_CONTROLLER_NAME } from "../../kubernetes/translate.ts";
 import { parseCommandLine } from "../args.ts";
 import { CliUsageError, type Command, EXIT_INVALID, EXIT_OK } from "../command.ts";
@@ -70,7 +70,9 @@ function oneOf<T extends string>(
   return text as T;
 }
 
-function kubeConfigFrom(path: string | undefined): KubeConfig {
+/** The client library is loaded here, not at the top: every other command stays as quick to start as before. */
+async function kubeConfigFrom(path: string | undefined): Promise<KubeConfig> {
+  const { KubeConfig } = await import("@kubernetes/client-node");
   const kc = new KubeConfig();
   if (path) kc.loadFromFile(path);
   else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
@@ -157,7 +159,7 @@ export const controllerCommand: Command = {
     const logger = jsonLogger(logLevel, (line) => io.stderr(line));
     const identity = (v.identity as string | undefined) ?? process.env.POD_NAME ?? hostname();
     const controller = new Controller({
-      kubeConfig: kubeConfigFrom(v.kubeconfig as string | undefined),
+      kubeConfig: await kubeConfigFrom(v.kubeconfig as string | undefined),
       kv: opened.store,
       logger,
       identity,
