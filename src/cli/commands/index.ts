@@ -4,6 +4,7 @@
  * dependencies (Miniflare, wrangler) should import them inside `run`, so `validate` stays quick.
  */
 import type { Command } from "../command.ts";
+import { controllerCommand } from "./controller.ts";
 import { diffCommand } from "./diff.ts";
 import { explainCommand } from "./explain.ts";
 import { importCommand } from "./import.ts";
@@ -20,4 +21,5 @@ export const COMMANDS: readonly Command[] = [
   rollbackCommand,
   diffCommand,
   importCommand,
+  controllerCommand,
 ];
