@@ -1,14 +1,19 @@
 /**
  * The request pipeline, one way through:
  *   normalise → route match → tls policy → auth → upstream (filters, pick, forward, retry) → response.
- * Each stage is a function in its own module; this file only wires them and owns the access log.
+ * Each stage is a function in its own module; this file only wires them and owns the request's record:
+ * the access-log line, the Analytics Engine data point and this isolate's counters, all written once in
+ * `finish` from the same entry (docs/observability.md).
  */
 import { authenticate } from "../auth/index.ts";
 import { answerPreflight, withCors } from "../filters/index.ts";
+import { ANALYTICS_BINDING, writeRequestDataPoint } from "../observability/analytics.ts";
+import { recordRequest } from "../observability/isolate-traffic.ts";
+import { withServerTiming } from "../observability/server-timing.ts";
 import { matchRoute, normalizeHost, normalizePath, RegexSubjectTooLong } from "../routing/index.ts";
 import { enforceTlsPolicy } from "../tls/policy.ts";
 import { routeToUpstream } from "../upstream/index.ts";
-import { type AccessLogEntry, writeAccessLog } from "./access-log.ts";
+import { type AccessLogEntry, accessLogPolicy, writeAccessLog } from "./access-log.ts";
 import type { GatewayConfig } from "./compile.ts";
 import type { UpstreamDraft } from "./draft.ts";
 import type { Env } from "./env.ts";
@@ -33,12 +38,16 @@ export async function handleRequest(
     path: url.pathname,
     tableVersion: gateway.meta.version,
   };
+  let serverTiming = false;
   const finish = (response: Response): Response => {
+    const now = Date.now();
     log.requestId = requestId;
     log.status = response.status;
-    log.totalMs = Date.now() - started;
-    writeAccessLog(log);
-    return response;
+    log.totalMs = now - started;
+    writeAccessLog(log, accessLogPolicy(env));
+    writeRequestDataPoint(env[ANALYTICS_BINDING], log, request.headers.get("cf-connecting-ip") ?? "");
+    recordRequest(log.route, response.status, log.totalMs, now);
+    return serverTiming ? withServerTiming(response, log) : response;
   };
 
   try {
@@ -74,6 +83,7 @@ export async function handleRequest(
     const { rule } = match;
     log.route = rule.routeId;
     log.rule = rule.ruleName ?? rule.ruleIndex;
+    serverTiming = rule.serverTiming;
     // The id made on arrival stands unless the route trusts the client's (one UUID per request).
     if (rule.trustRequestId) requestId = requestIdFor(request.headers.get("x-request-id"), true);
 
@@ -93,7 +103,14 @@ export async function handleRequest(
     const preflight = answerPreflight(rule, request, requestId);
     if (preflight) return finish(withHsts(preflight, tls.hsts));
 
+    const authStarted = Date.now();
     const auth = await authenticate({ rule, request, draft, auth: gateway.auth, env, requestId, ctx });
+    if (rule.auth) {
+      log.provider = rule.auth.provider;
+      log.authMs = Date.now() - authStarted;
+    }
+    log.auth = auth.ok ? (rule.auth ? "ok" : "none") : auth.code;
+    if (auth.ok && auth.tokenCache) log.tokenCache = auth.tokenCache;
     if (!auth.ok) return finish(withHsts(withCors(rule, request, auth.response), tls.hsts));
 
     const response = await routeToUpstream({

@@ -60,6 +60,8 @@ export interface CompiledRule {
   readonly retry: CompiledRetry;
   readonly sessionPersistence: CompiledSessionPersistence | undefined;
   readonly trustRequestId: boolean;
+  /** The route's `serverTiming`: responses carry a `Server-Timing` header. */
+  readonly serverTiming: boolean;
 }
 
 /** The result of `matchRoute`: the winning rule and the match (of its OR list) that held. */

@@ -159,6 +159,7 @@ function diffRoute(before: Route, after: Route): FieldChange[] {
     ...compare("hostnames", before.hostnames, after.hostnames, describeHostnames),
     ...compare("tls", before.tls, after.tls),
     ...compare("trustRequestId", before.trustRequestId, after.trustRequestId),
+    ...compare("serverTiming", before.serverTiming, after.serverTiming),
   ];
   for (const pair of pairRules(before.rules, after.rules)) {
     if (pair.before && pair.after) changes.push(...diffRule(pair.label, pair.before, pair.after));
