@@ -228,7 +228,8 @@ function sparkline(points: RouteTraffic["points"]): SafeHtml {
   const bar = width / Math.max(1, points.length);
   const top = Math.max(1, ...points.map((p) => p.requests));
   const bars = points.map((p, i) => {
-    const h = p.requests === 0 ? 0 : Math.max(1, (p.requests / top) * height);
+    if (p.requests === 0) return html``;
+    const h = Math.max(1, (p.requests / top) * height);
     const e = p.errors === 0 ? 0 : Math.max(1, (p.errors / top) * height);
     const x = (i * bar + 0.5).toFixed(1);
     const w = Math.max(1, bar - 1).toFixed(1);
