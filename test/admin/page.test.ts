@@ -160,7 +160,7 @@ describe("status page", () => {
       view({ traffic: { ...traffic, source: "isolate", label: "This isolate's own counters since x" } }),
     );
     expect(local).toContain("≤ 87 ms");
-    expect(local).toContain("This isolate's own counters");
+    expect(local).toContain("This isolate&#39;s own counters");
   });
 
   it("offers sign-out only to a cookie session, and the sign-in form posts to itself", () => {
