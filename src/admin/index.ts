@@ -167,8 +167,7 @@ async function handleSession(
   }
   // A form posted from another site is refused outright (the cookie's SameSite=Strict already keeps it
   // out of such requests; this also stops logging a victim in to our session).
-  const origin = request.headers.get("origin");
-  if (origin !== null && origin !== url.origin) {
+  if (crossSite(request, url)) {
     return errorResponse(403, "forbidden", "the form must be posted from this host", requestId);
   }
   if (path === "/sign-out") {
@@ -197,6 +196,22 @@ async function handleSession(
   return seeOther("/", requestId, { "set-cookie": await sessionCookie(token, Date.now()) });
 }
 
+/**
+ * A form posted from another site: the browser's own Sec-Fetch-Site when it sends one, else the Origin's
+ * host against ours. (Hosts, not origins: a local proxy such as `wrangler dev` rewrites scheme and port.)
+ */
+function crossSite(request: Request, url: URL): boolean {
+  const site = request.headers.get("sec-fetch-site");
+  if (site !== null) return site !== "same-origin" && site !== "none";
+  const origin = request.headers.get("origin");
+  if (origin === null) return false;
+  try {
+    return new URL(origin).hostname !== url.hostname;
+  } catch {
+    return true;
+  }
+}
+
 function describeViewer(viewer: Viewer): string {
   switch (viewer.via) {
     case "bearer":
@@ -204,7 +219,7 @@ function describeViewer(viewer: Viewer): string {
     case "access":
       return viewer.email ? `${viewer.email} (Cloudflare Access)` : "Cloudflare Access";
     case "session":
-      return "signed in with the admin token";
+      return "admin token (session cookie)";
   }
 }
 

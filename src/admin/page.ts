@@ -303,7 +303,7 @@ function rejectedList(status: StatusDocument): SafeHtml {
 }
 
 function who(view: PageView): SafeHtml {
-  return html`<div class="who">Viewing as ${view.viewer}${
+  return html`<div class="who">Signed in: ${view.viewer}${
     view.canSignOut
       ? html` · <form method="post" action="/sign-out"><button type="submit">Sign out</button></form>`
       : ""

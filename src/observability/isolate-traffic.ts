@@ -44,7 +44,8 @@ export interface RouteTraffic {
 }
 
 const routes = new Map<string, RouteCounters>();
-let since = Date.now();
+/** The first request counted. (Not the module's load time: the clock stands at 0 at a Worker's top level.) */
+let since: number | undefined;
 
 function bucketOf(ms: number): number {
   for (let i = 0; i < LATENCY_BOUNDS_MS.length; i++) if (ms <= LATENCY_BOUNDS_MS[i]!) return i;
@@ -57,6 +58,7 @@ export function recordRequest(
   totalMs: number,
   nowMs: number,
 ): void {
+  since ??= nowMs;
   let name = route ?? NO_ROUTE;
   let counters = routes.get(name);
   if (!counters) {
@@ -106,7 +108,7 @@ export function isolateTraffic(nowMs: number): { since: string; routes: RouteTra
       out.push({ route, requests, errors, p99Ms: quantileBound(histogram, requests, 0.99), points });
   }
   out.sort((a, b) => b.requests - a.requests || a.route.localeCompare(b.route));
-  return { since: new Date(since).toISOString(), routes: out };
+  return { since: new Date(since ?? nowMs).toISOString(), routes: out };
 }
 
 /** The upper bound of the bucket that holds the q-quantile (the slowest bucket reports its lower bound). */
@@ -122,5 +124,5 @@ function quantileBound(histogram: readonly number[], total: number, q: number): 
 
 export function resetIsolateTrafficForTests(): void {
   routes.clear();
-  since = Date.now();
+  since = undefined;
 }

@@ -59,7 +59,7 @@ describe("sign-in form", () => {
     const page = await viaWorker(`${ORIGIN}/`, { headers: { cookie: value } });
     expect(page.status).toBe(200);
     const body = await page.text();
-    expect(body).toContain("signed in with the admin token");
+    expect(body).toContain("Signed in: admin token (session cookie)");
     expect(body).toContain('<form method="post" action="/sign-out">');
     const json = await viaWorker(`${ORIGIN}/status`, { headers: { cookie: value } });
     expect(json.status).toBe(200);
@@ -71,10 +71,21 @@ describe("sign-in form", () => {
     expect(wrong.status).toBe(401);
     expect(wrong.headers.has("set-cookie")).toBe(false);
     expect(await wrong.text()).toContain("That is not the admin token.");
-    const crossSite = await signIn(ADMIN_TOKEN, { origin: "https://evil.example" });
-    expect(crossSite.status).toBe(403);
-    expect(crossSite.headers.has("set-cookie")).toBe(false);
-    await crossSite.body?.cancel();
+    for (const headers of <Record<string, string>[]>[
+      { origin: "https://evil.example" },
+      { origin: ORIGIN, "sec-fetch-site": "cross-site" },
+      { "sec-fetch-site": "same-site" },
+    ]) {
+      const crossSite = await signIn(ADMIN_TOKEN, headers);
+      expect(crossSite.status, JSON.stringify(headers)).toBe(403);
+      expect(crossSite.headers.has("set-cookie")).toBe(false);
+      await crossSite.body?.cancel();
+    }
+    const sameOrigin = await signIn(ADMIN_TOKEN, {
+      origin: "http://admin.gatehouse.test:8787",
+      "sec-fetch-site": "same-origin",
+    });
+    expect(sameOrigin.status).toBe(303);
   });
 
   it("refuses a tampered, expired or foreign cookie", async () => {

@@ -25,6 +25,8 @@ describe("isolate traffic counters", () => {
     expect([a.requests, a.errors, a.p99Ms]).toEqual([100, 1, 5]);
     expect(a.points).toHaveLength(SLOTS);
     expect(a.points.at(-1)).toMatchObject({ requests: 100, errors: 1 });
+    // Counted since the first request, not since the module loaded (the clock stands at 0 then in workerd).
+    expect(isolateTraffic(T0 + 60_000).since).toBe(new Date(T0).toISOString());
   });
 
   it("forgets what is older than the window, slot by slot", () => {
