@@ -11,7 +11,9 @@
  * it to a host that Access does not cover, e.g. workers.dev): only a signature by the team's keys, the
  * team's issuer and this application's audience do.
  */
-import { createRemoteJWKSet, errors, jwtVerify } from "jose";
+import { errors, type JWSHeaderParameters, jwtVerify } from "jose";
+import { AuthError } from "../auth/errors.ts";
+import { REMOTE_JWKS_LIMITS, type RemoteKeySetOptions, remoteKeySet } from "../auth/remote-key-set.ts";
 import type { Env } from "../gateway/env.ts";
 
 export interface AccessConfig {
@@ -36,16 +38,18 @@ export function accessConfig(env: Env): AccessConfig | undefined {
   return { issuer, audience, certsUrl };
 }
 
-/** One key set per URL for the isolate's life: jose caches the keys and refetches on an unknown `kid`. */
-const keySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
-
-function keySet(url: string): ReturnType<typeof createRemoteJWKSet> {
-  let set = keySets.get(url);
-  if (!set) {
-    set = createRemoteJWKSet(new URL(url), { timeoutDuration: 5_000, cooldownDuration: 30_000 });
-    keySets.set(url, set);
-  }
-  return set;
+/**
+ * The team's keys through the same isolate-wide remote key set the providers use (src/auth): bounded
+ * reads, Cache-Control freshness, stale keys while the endpoint fails, one refetch for an unknown `kid`.
+ */
+function keySetOptions(certsUrl: string): RemoteKeySetOptions {
+  return {
+    uri: certsUrl,
+    timeoutMs: REMOTE_JWKS_LIMITS.defaultTimeoutMs,
+    cacheMs: REMOTE_JWKS_LIMITS.defaultCacheMs,
+    staleMs: REMOTE_JWKS_LIMITS.defaultStaleMs,
+    maxBytes: REMOTE_JWKS_LIMITS.defaultMaxBytes,
+  };
 }
 
 export type AccessCheck = { ok: true; email: string | undefined } | { ok: false; reason: string };
@@ -53,9 +57,20 @@ export type AccessCheck = { ok: true; email: string | undefined } | { ok: false;
 /** Access signs with RS256; nothing else is accepted. */
 const ALGORITHMS = ["RS256"];
 
-export async function checkAccessJwt(token: string, config: AccessConfig): Promise<AccessCheck> {
+export async function checkAccessJwt(token: string, config: AccessConfig, env: Env): Promise<AccessCheck> {
+  const options = keySetOptions(config.certsUrl);
+  const key = async (header: JWSHeaderParameters): Promise<CryptoKey> => {
+    const keys = await remoteKeySet(config.certsUrl).keysFor(
+      header,
+      { env, nowMs: Date.now(), waitUntil: undefined },
+      options,
+    );
+    // Access names its key (`kid`); a token that matches several is not one Access made.
+    if (keys.length !== 1) throw new AuthError("unknown_key");
+    return keys[0]!;
+  };
   try {
-    const { payload } = await jwtVerify(token, keySet(config.certsUrl), {
+    const { payload } = await jwtVerify(token, key, {
       issuer: config.issuer,
       audience: config.audience,
       algorithms: ALGORITHMS,
@@ -65,6 +80,7 @@ export async function checkAccessJwt(token: string, config: AccessConfig): Promi
     return { ok: true, email: typeof payload.email === "string" ? payload.email : undefined };
   } catch (err) {
     if (err instanceof errors.JOSEError) return { ok: false, reason: `${err.code}: ${err.message}` };
+    if (err instanceof AuthError) return { ok: false, reason: err.code };
     return { ok: false, reason: String(err) };
   }
 }

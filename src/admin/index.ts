@@ -62,7 +62,7 @@ async function identify(request: Request, env: Env, token: string): Promise<Iden
         message: "sign in through Cloudflare Access, or send Authorization: Bearer <ADMIN_TOKEN>",
       };
     }
-    const checked = await checkAccessJwt(assertion, access);
+    const checked = await checkAccessJwt(assertion, access, env);
     if (checked.ok) return { ok: true, viewer: { via: "access", email: checked.email } };
     console.warn(JSON.stringify({ type: "admin", event: "access_jwt_refused", reason: checked.reason }));
     return { ok: false, presented: true, message: "the Cloudflare Access token is not valid here" };
