@@ -10,6 +10,10 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     reporters: ["default", "./test/support/summary-reporter.ts"],
+    // Every request the workerd suites make writes an access line: thousands of them would bury the
+    // output. Dropped here, after any spy has seen them (test/gateway/access-log.workerd.test.ts proves
+    // the line's content); every other line a worker prints still shows.
+    onConsoleLog: (log) => (log.startsWith('{"type":"access"') ? false : undefined),
     projects: [
       {
         test: {

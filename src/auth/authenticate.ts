@@ -25,9 +25,13 @@ import type { CompiledProvider } from "./providers.ts";
 import { freezeClaims, tokenCacheKey } from "./token-cache.ts";
 import { precheckToken, verifyToken } from "./verify-token.ts";
 
+/**
+ * `tokenCache` says whether the verified-token cache spared the signature check; `code` is the refusal's
+ * error code. Both are for the access log and the metrics, never for the decision.
+ */
 export type AuthOutcome =
-  | { ok: true; claims: Readonly<Record<string, unknown>> | undefined }
-  | { ok: false; response: Response };
+  | { ok: true; claims: Readonly<Record<string, unknown>> | undefined; tokenCache?: "hit" | "miss" }
+  | { ok: false; response: Response; code: AuthErrorCode };
 
 export interface AuthInput {
   rule: CompiledRule;
@@ -58,8 +62,11 @@ export async function authenticate(input: AuthInput): Promise<AuthOutcome> {
   if (extracted === "several") return refuse(input, compiled, "several_tokens");
 
   let claims: Claims;
+  let tokenCache: "hit" | "miss";
   try {
-    claims = await verifiedClaims(extracted.token, compiled, provider, input);
+    const verified = await verifiedClaims(extracted.token, compiled, provider, input);
+    claims = verified.claims;
+    tokenCache = verified.cached ? "hit" : "miss";
     const missing = missingScopes(compiled.requiredScopes, claims);
     if (missing.length > 0) return refuse(input, compiled, "insufficient_scope");
     const claim = unsatisfiedClaim(compiled.requiredClaims, claims);
@@ -70,7 +77,7 @@ export async function authenticate(input: AuthInput): Promise<AuthOutcome> {
     throw err;
   }
   if (!provider.forwardToken) removeTokenPlaces(provider.extraction, draft);
-  return { ok: true, claims };
+  return { ok: true, claims, tokenCache };
 }
 
 /** The cache first; on a miss the full verification, whose success is cached. */
@@ -79,7 +86,7 @@ async function verifiedClaims(
   compiled: CompiledRuleAuth,
   provider: CompiledProvider,
   input: AuthInput,
-): Promise<Claims> {
+): Promise<{ claims: Claims; cached: boolean }> {
   precheckToken(token, provider.maxTokenBytes);
   const nowMs = Date.now();
   const cache = input.auth.cache;
@@ -101,11 +108,11 @@ async function verifiedClaims(
     // The cache skips the signature check, not the keys' stale bound: past it, a remembered token
     // gets the same 503 as a new one.
     if (provider.keys?.assertUsable) await provider.keys.assertUsable(ctx);
-    return cached;
+    return { claims: cached, cached: true };
   }
   const claims = freezeClaims(await verifyToken(token, { provider, audiences: compiled.audiences }, ctx));
   cache.set(key, claims, nowMs);
-  return claims;
+  return { claims, cached: false };
 }
 
 function refuse(
@@ -122,7 +129,7 @@ function refuse(
       : claim !== undefined
         ? { claim }
         : {};
-  return { ok: false, response: refusal(code, { realm, requestId: input.requestId }, detail) };
+  return { ok: false, code, response: refusal(code, { realm, requestId: input.requestId }, detail) };
 }
 
 function isCorsPreflight(request: Request): boolean {

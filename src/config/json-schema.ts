@@ -75,6 +75,8 @@ const DESCRIPTIONS: Readonly<Record<string, string>> = {
   "routes[].tls": "This route's TLS policy, overriding the table's field by field.",
   "routes[].rules": "The route's rules.",
   "routes[].trustRequestId": "Keep a client's X-Request-Id instead of generating one (extension).",
+  "routes[].serverTiming":
+    "Add a Server-Timing header (gateway, upstream and auth time) to this route's responses (extension).",
   "routes[].rules[].name": "Optional rule name, unique within the route.",
   "routes[].rules[].matches": "OR of matches; each is an AND of its parts. Omitted: PathPrefix /.",
   "routes[].rules[].matches[].path":

@@ -412,6 +412,8 @@ export const RouteSchema = z.strictObject({
   rules: z.array(RuleSchema).min(1),
   /** Extension: keep a client's `X-Request-Id` instead of generating one (trusted callers only). */
   trustRequestId: z.boolean().optional(),
+  /** Extension: add a `Server-Timing` header (gateway and upstream time) to this route's responses. */
+  serverTiming: z.boolean().optional(),
 });
 
 export const RouteTableSchema = z.strictObject({

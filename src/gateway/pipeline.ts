@@ -5,10 +5,15 @@
  *   → upstream (filters, pick, forward, retry) → response.
  * Cheap refusals come first: a request refused by address, size or a limit that needs no token never
  * costs a token verification, and no refused request reaches the origin.
- * Each stage is a function in its own module; this file only wires them and owns the access log.
+ * Each stage is a function in its own module; this file only wires them and owns the request's record:
+ * the access-log line, the Analytics Engine data point and this isolate's counters, all written once in
+ * `finish` from the same entry (docs/observability.md).
  */
 import { authenticate } from "../auth/index.ts";
 import { answerPreflight, withCors } from "../filters/index.ts";
+import { ANALYTICS_BINDING, writeRequestDataPoint } from "../observability/analytics.ts";
+import { recordRequest } from "../observability/isolate-traffic.ts";
+import { withServerTiming } from "../observability/server-timing.ts";
 import { checkAddressRules } from "../policy/address-rules.ts";
 import { enforceRateLimits } from "../policy/rate-limit.ts";
 import { bodyTooLarge, checkRequestLimits } from "../policy/request-limits.ts";
@@ -23,7 +28,7 @@ import {
 } from "../routing/index.ts";
 import { enforceTlsPolicy } from "../tls/policy.ts";
 import { routeToUpstream } from "../upstream/index.ts";
-import { type AccessLogEntry, writeAccessLog } from "./access-log.ts";
+import { type AccessLogEntry, accessLogPolicy, writeAccessLog } from "./access-log.ts";
 import type { GatewayConfig } from "./compile.ts";
 import type { UpstreamDraft } from "./draft.ts";
 import type { Env } from "./env.ts";
@@ -48,12 +53,16 @@ export async function handleRequest(
     path: url.pathname,
     tableVersion: gateway.meta.version,
   };
+  let serverTiming = false;
   const finish = (response: Response): Response => {
+    const now = Date.now();
     log.requestId = requestId;
     log.status = response.status;
-    log.totalMs = Date.now() - started;
-    writeAccessLog(log);
-    return response;
+    log.totalMs = now - started;
+    writeAccessLog(log, accessLogPolicy(env));
+    writeRequestDataPoint(env[ANALYTICS_BINDING], log, request.headers.get("cf-connecting-ip") ?? "");
+    recordRequest(log.route, response.status, log.totalMs, now);
+    return serverTiming ? withServerTiming(response, log) : response;
   };
 
   try {
@@ -90,6 +99,7 @@ export async function handleRequest(
     const { rule } = match;
     log.route = rule.routeId;
     log.rule = rule.ruleName ?? rule.ruleIndex;
+    serverTiming = rule.serverTiming;
     // Decided on the path every common origin acts on: a reading that lands on a differently
     // protected rule is refused before anything is forwarded (docs/routing.md).
     const ambiguity = findAmbiguity(gateway.routing, input, match);
@@ -140,7 +150,14 @@ export async function handleRequest(
       if (refused) return refuse(refused);
     }
 
+    const authStarted = Date.now();
     const auth = await authenticate({ rule, request, draft, auth: gateway.auth, env, requestId, ctx });
+    if (rule.auth) {
+      log.provider = rule.auth.provider;
+      log.authMs = Date.now() - authStarted;
+    }
+    log.auth = auth.ok ? (rule.auth ? "ok" : "none") : auth.code;
+    if (auth.ok && auth.tokenCache) log.tokenCache = auth.tokenCache;
     if (!auth.ok) return finish(withHsts(withCors(rule, request, auth.response), tls.hsts));
 
     if (limits && limits.afterAuth.length > 0) {

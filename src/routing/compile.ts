@@ -242,6 +242,7 @@ function compileRule(
           },
     sessionPersistence: compileSessionPersistence(rule.sessionPersistence),
     trustRequestId: route.trustRequestId ?? false,
+    serverTiming: route.serverTiming ?? false,
   };
 }
 

@@ -68,6 +68,8 @@ export interface CompiledRule {
   readonly protection: string;
   /** The origin readings (`origin-readings.ts`) of the clusters this rule sends to, as bits; 0: none. */
   readonly pathReadings: number;
+  /** The route's `serverTiming`: responses carry a `Server-Timing` header. */
+  readonly serverTiming: boolean;
 }
 
 /** The result of `matchRoute`: the winning rule and the match (of its OR list) that held. */

@@ -4,7 +4,18 @@
  * settings. Compares validated, normalised tables, so formatting and key order in the file never
  * show up as changes. Pure: the CLI prints it, tests inspect it.
  */
-import type { Auth, BackendRef, Match, Provider, Route, RouteTable, Rule } from "../config/schema.ts";
+import type {
+  Auth,
+  BackendRef,
+  Filter,
+  HeaderModifier,
+  Match,
+  PathModifier,
+  Provider,
+  Route,
+  RouteTable,
+  Rule,
+} from "../config/schema.ts";
 import { canonicalJson } from "./kv-layout.ts";
 
 export interface FieldChange {
@@ -78,6 +89,50 @@ export function describeAuth(auth: Auth | undefined): string {
 
 export function describeHostnames(hostnames: readonly string[] | undefined): string {
   return hostnames && hostnames.length > 0 ? hostnames.join(", ") : "(every host)";
+}
+
+function describePathModifier(path: PathModifier): string {
+  return path.type === "ReplaceFullPath"
+    ? `path=${path.replaceFullPath}`
+    : `prefix→${path.replacePrefixMatch}`;
+}
+
+function describeHeaderModifier(m: HeaderModifier): string {
+  const parts = [
+    ...(m.set ?? []).map((h) => `set ${h.name}: ${h.value}`),
+    ...(m.add ?? []).map((h) => `add ${h.name}: ${h.value}`),
+    ...(m.remove ?? []).map((name) => `remove ${name}`),
+  ];
+  return parts.join("; ");
+}
+
+/** One filter in a line: what it does to the request or the answer (the status page shows these). */
+export function describeFilter(filter: Filter): string {
+  switch (filter.type) {
+    case "RequestRedirect": {
+      const r = filter.requestRedirect;
+      const to = [
+        r.scheme && `scheme=${r.scheme}`,
+        r.hostname && `host=${r.hostname}`,
+        r.port && `port=${r.port}`,
+        r.path && describePathModifier(r.path),
+      ].filter(Boolean);
+      return `redirect ${r.statusCode} ${to.join(" ") || "(same URL)"}`;
+    }
+    case "URLRewrite": {
+      const r = filter.urlRewrite;
+      const to = [r.hostname && `host=${r.hostname}`, r.path && describePathModifier(r.path)].filter(Boolean);
+      return `rewrite ${to.join(" ")}`;
+    }
+    case "RequestHeaderModifier":
+      return `request headers: ${describeHeaderModifier(filter.requestHeaderModifier)}`;
+    case "ResponseHeaderModifier":
+      return `response headers: ${describeHeaderModifier(filter.responseHeaderModifier)}`;
+    case "RequestMirror":
+      return `mirror ${filter.requestMirror.percent}% to ${filter.requestMirror.backendRef.name}`;
+    case "CORS":
+      return `CORS ${(filter.cors.allowOrigins ?? []).join(", ") || "(no origins)"}`;
+  }
 }
 
 function describeFilters(filters: Rule["filters"]): string {
@@ -159,6 +214,7 @@ function diffRoute(before: Route, after: Route): FieldChange[] {
     ...compare("hostnames", before.hostnames, after.hostnames, describeHostnames),
     ...compare("tls", before.tls, after.tls),
     ...compare("trustRequestId", before.trustRequestId, after.trustRequestId),
+    ...compare("serverTiming", before.serverTiming, after.serverTiming),
   ];
   for (const pair of pairRules(before.rules, after.rules)) {
     if (pair.before && pair.after) changes.push(...diffRule(pair.label, pair.before, pair.after));
