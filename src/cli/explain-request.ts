@@ -11,9 +11,9 @@
  * need traffic.
  */
 
+import { effectivePolicy } from "../config/effective-policy.ts";
 import { UNSENT_HOST_REASON } from "../config/host-checks.ts";
 import type { Auth, Cluster, Endpoint, Filter, RouteTable, Rule, TlsPolicy } from "../config/schema.ts";
-import { effectivePolicy } from "../policy/rule-policy.ts";
 import {
   ambiguityMessage,
   type CompiledRouteTable,

@@ -4,7 +4,8 @@
  * defaults' whole (`rateLimit: []` turns the default limits off for that rule); `requestLimits` is
  * merged field by field (a rule that sets only `bodyBytes` keeps the default `headerBytes`).
  */
-import type { RouteTable, Rule, TrafficPolicy } from "../config/schema.ts";
+import { effectivePolicy } from "../config/effective-policy.ts";
+import type { RouteTable } from "../config/schema.ts";
 import { type AddressRulesPlan, compileAddressRules, compilePrefixSet } from "./address-rules.ts";
 import type { CidrSet } from "./cidr-set.ts";
 import { compileRateLimits, type RateLimitPlan } from "./rate-limit.ts";
@@ -21,20 +22,6 @@ const NO_POLICY: RulePolicyPlan = {
   requestLimits: undefined,
   rateLimits: undefined,
 };
-
-/** The effective policy fields of a rule: its own over the table's defaults. */
-export function effectivePolicy(defaults: TrafficPolicy | undefined, rule: Rule): TrafficPolicy {
-  const requestLimits =
-    defaults?.requestLimits || rule.requestLimits
-      ? { ...defaults?.requestLimits, ...rule.requestLimits }
-      : undefined;
-  return {
-    rateLimit: rule.rateLimit ?? defaults?.rateLimit,
-    clientAddresses: rule.clientAddresses ?? defaults?.clientAddresses,
-    countries: rule.countries ?? defaults?.countries,
-    requestLimits,
-  };
-}
 
 /** One plan per rule, indexed `[routeIndex][ruleIndex]` as the routing core numbers them. */
 export function compileRulePolicies(table: RouteTable): readonly (readonly RulePolicyPlan[])[] {

@@ -4,7 +4,9 @@
  * recompute (precedence order, regular expressions, lower-cased header names, durations, the effective
  * TLS policy) is done here.
  */
+
 import { durationMs } from "../config/duration.ts";
+import { effectivePolicy } from "../config/effective-policy.ts";
 import type {
   HeaderMatch,
   Match,
@@ -14,6 +16,7 @@ import type {
   RouteTable,
   Rule,
   TlsPolicy,
+  TrafficPolicy,
 } from "../config/schema.ts";
 import { parseRouteHostname } from "./hostname.ts";
 import type { HostGroup, MatchCandidate, PathTrieNode, RouteLookup, ValueCondition } from "./lookup.ts";
@@ -75,7 +78,8 @@ function compileLookup(table: RouteTable): CompiledRouteTable {
     const tls = effectiveTls(table.tls, route.tls);
     for (let ruleIndex = 0; ruleIndex < route.rules.length; ruleIndex++) {
       const rule = route.rules[ruleIndex]!;
-      const compiled = compileRule(route, routeIndex, rule, ruleIndex, tls, readings, protections);
+      const policy = effectivePolicy(table.defaults, rule);
+      const compiled = compileRule(route, routeIndex, rule, ruleIndex, tls, policy, readings, protections);
       rules.push(compiled);
       const matches: readonly Match[] = rule.matches?.length ? rule.matches : DEFAULT_MATCHES;
       for (let matchIndex = 0; matchIndex < matches.length; matchIndex++) {
@@ -209,11 +213,12 @@ function compileRule(
   rule: Rule,
   ruleIndex: number,
   tls: TlsPolicy | undefined,
+  policy: TrafficPolicy,
   readings: ReadonlyMap<string, number>,
   protections: Map<string, string>,
 ): CompiledRule {
   return {
-    protection: protectionKey({ auth: rule.auth, tls }, protections),
+    protection: protectionKey({ auth: rule.auth, tls }, policy, protections),
     pathReadings: ruleReadings(rule, readings),
     routeId: route.id,
     routeIndex,

@@ -20,7 +20,7 @@
  * Per request, beyond that: one regex test per enabled reading whose characters the path holds, and a
  * match (`matchRoute`, whose cost does not grow with the table) per distinct reading.
  */
-import type { RouteTable, TlsPolicy } from "../config/schema.ts";
+import type { RouteTable, TlsPolicy, TrafficPolicy } from "../config/schema.ts";
 import { parseRouteHostname } from "./hostname.ts";
 import type { HostGroup, RouteLookup } from "./lookup.ts";
 import { matchRoute } from "./match.ts";
@@ -38,9 +38,14 @@ export interface PathAmbiguityPlan {
   readonly allowEncodedSlashes: boolean;
 }
 
-/** What the gateway enforces before forwarding, as one comparable string. */
+/**
+ * What the gateway enforces before forwarding, as one comparable string: auth, the edge TLS policy and
+ * the traffic policy (address and country rules, size limits, rate limits: a `/LOGIN` that an origin
+ * reads as `/login` must not escape the login's rate limit).
+ */
 export function protectionKey(
   rule: Pick<CompiledRule, "auth" | "tls">,
+  policy: TrafficPolicy,
   interned: Map<string, string>,
 ): string {
   const auth = rule.auth;
@@ -61,6 +66,12 @@ export function protectionKey(
     tls?.clientCertificate === undefined
       ? null
       : [tls.clientCertificate.mode, sorted(tls.clientCertificate.fingerprintsSHA256?.map(fingerprint))],
+    sorted(policy.clientAddresses?.allow),
+    sorted(policy.clientAddresses?.deny),
+    sorted(policy.countries?.allow),
+    sorted(policy.countries?.deny),
+    policy.requestLimits ?? null,
+    policy.rateLimit ?? null,
   ]);
   let same = interned.get(key);
   if (same === undefined) {

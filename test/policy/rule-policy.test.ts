@@ -1,7 +1,8 @@
 /** A rule's traffic policy: the table's defaults merged at compile time, lists shared, bad prefixes refused. */
 import { describe, expect, it } from "vitest";
+import { effectivePolicy } from "../../src/config/effective-policy.ts";
 import { type RouteTableInput, RouteTableSchema } from "../../src/config/schema.ts";
-import { compileRulePolicies, effectivePolicy } from "../../src/policy/rule-policy.ts";
+import { compileRulePolicies } from "../../src/policy/rule-policy.ts";
 
 const table = (defaults: RouteTableInput["defaults"], rules: RouteTableInput["routes"][number]["rules"]) =>
   RouteTableSchema.parse({ version: 1, defaults, routes: [{ id: "api", rules }] });

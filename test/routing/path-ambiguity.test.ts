@@ -136,3 +136,60 @@ describe("findAmbiguity", () => {
     expect(ambiguity(relaxedCluster, { host: "api.test", path: "/private;x/data" })).toBeDefined();
   });
 });
+
+describe("traffic policy is protection too", () => {
+  const limited = (rest: Partial<RouteTableInput> = {}) =>
+    tableOf(
+      [
+        {
+          id: "site",
+          hostnames: ["site.test"],
+          rules: [
+            {
+              name: "login",
+              matches: [{ path: { value: "/login" } }],
+              backendRefs: [{ name: "app" }],
+              rateLimit: [{ requests: 5, period: "60s", key: "clientAddress" }],
+            },
+            {
+              name: "office",
+              matches: [{ path: { value: "/office" } }],
+              backendRefs: [{ name: "app" }],
+              clientAddresses: { allow: ["10.0.0.0/8"] },
+            },
+            { name: "rest", backendRefs: [{ name: "app" }] },
+          ],
+        },
+      ],
+      rest,
+    );
+
+  it("finds a path that would escape a rule's rate limit or address rules on the same origin", () => {
+    const compiled = limited();
+    expect(ambiguity(compiled, { host: "site.test", path: "/LOGIN" })).toEqual({
+      reading: "caseInsensitive",
+      path: "/login",
+    });
+    expect(ambiguity(compiled, { host: "site.test", path: "/office;x" })).toEqual({
+      reading: "semicolonParameters",
+      path: "/office",
+    });
+  });
+
+  it("finds nothing when the table's defaults give every rule the same policy", () => {
+    const compiled = tableOf(
+      [
+        {
+          id: "site",
+          hostnames: ["site.test"],
+          rules: [
+            { matches: [{ path: { value: "/login" } }], backendRefs: [{ name: "app" }] },
+            { backendRefs: [{ name: "app" }] },
+          ],
+        },
+      ],
+      { defaults: { rateLimit: [{ requests: 5, period: "60s", key: "clientAddress" }] } },
+    );
+    expect(ambiguity(compiled, { host: "site.test", path: "/LOGIN" })).toBeUndefined();
+  });
+});
