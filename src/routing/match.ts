@@ -100,6 +100,9 @@ const regexNext: number[] = [];
 
 /** Method, headers, query parameters, and for regular expressions the path itself. */
 function holds(candidate: MatchCandidate, input: MatchInput): boolean {
+  // A string comparison that rules out most regex candidates filed where a request's walk passes,
+  // before a header is read or the engine runs (regex.ts, `mayMatch`).
+  if (candidate.pathRegex !== undefined && !candidate.pathRegex.mayMatch(input.path)) return false;
   if (candidate.method !== undefined && candidate.method !== input.method) return false;
   for (const header of candidate.headers) {
     const value = input.headers.get(header.name);

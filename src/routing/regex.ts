@@ -51,6 +51,12 @@ export interface TableRegex {
   readonly subjectLimit: number;
   /** Whole-value match. Throws `RegexSubjectTooLong` when `subject` is longer than `subjectLimit`. */
   test(subject: string): boolean;
+  /**
+   * False when `test` would answer false without a doubt: the subject is within the length bound and
+   * lacks the pattern's literal start (`literalPrefix`). A string comparison, never the engine, so a
+   * matcher can rule a candidate out before checking its other conditions.
+   */
+  mayMatch(subject: string): boolean;
 }
 
 /** A request value too long to be matched within the bound; the gateway refuses the request. */
@@ -78,11 +84,18 @@ export function compileTableRegex(pattern: string): TableRegex {
   const { regex, problem } = compiled(pattern);
   if (problem !== undefined || regex === undefined) throw new Error(problem);
   const limit = subjectLimit(regex.programSize());
+  const prefix = literalPrefix(pattern);
   return {
     subjectLimit: limit,
     test(subject) {
+      // The length bound first: a value too long to judge is refused whatever it starts with.
       if (subject.length > limit) throw new RegexSubjectTooLong(subject.length, limit);
+      // re2js costs microseconds per match; a value without the pattern's literal start cannot match.
+      if (prefix !== "" && !subject.startsWith(prefix)) return false;
       return regex.matcher(subject).matches();
+    },
+    mayMatch(subject) {
+      return prefix === "" || subject.length > limit || subject.startsWith(prefix);
     },
   };
 }
@@ -135,7 +148,24 @@ const OPTIONAL_QUANTIFIERS = new Set(["*", "?", "{"]);
  * made optional by `*`, `?` or `{` is dropped.
  */
 export function literalPathSegments(pattern: string): string[] {
-  if (pattern.includes("|")) return [];
+  const literal = literalPrefix(pattern);
+  if (!literal.startsWith("/")) return [];
+  // Only segments followed by a "/" are complete; the text after the last "/" may continue.
+  const segments = literal.split("/").slice(1, -1);
+  const firstEmpty = segments.indexOf("");
+  return firstEmpty === -1 ? segments : segments.slice(0, firstEmpty);
+}
+
+/**
+ * The text every whole-value match of `pattern` starts with (`/v[0-9]+/x` → `/v`, `.*` → ``), by the
+ * same conservative reading as `literalPathSegments`: an alternation anywhere, a flag group, a class or
+ * any escape other than escaped punctuation ends it (or empties it), and a character made optional is
+ * dropped. A subject that does not start with it cannot match, so `test` answers without running
+ * the engine: regexes filed at a trie node all run for every request reaching it, and a table may
+ * put many there (`/v[0-9]+/…` under one host).
+ */
+export function literalPrefix(pattern: string): string {
+  if (pattern.includes("|")) return "";
   let literal = "";
   let i = pattern.startsWith("^") ? 1 : 0;
   for (; i < pattern.length; i++) {
@@ -153,9 +183,5 @@ export function literalPathSegments(pattern: string): string[] {
     }
     literal += char;
   }
-  if (!literal.startsWith("/")) return [];
-  // Only segments followed by a "/" are complete; the text after the last "/" may continue.
-  const segments = literal.split("/").slice(1, -1);
-  const firstEmpty = segments.indexOf("");
-  return firstEmpty === -1 ? segments : segments.slice(0, firstEmpty);
+  return literal;
 }

@@ -5,7 +5,15 @@
  */
 import { describe, expect, it } from "vitest";
 import { type CompiledRouteTable, matchRoute } from "../../src/routing/index.ts";
-import { backendOf, compileRoutes, describeRequest, route, type TestRequest, to } from "./support.ts";
+import {
+  backendOf,
+  compileRoutes,
+  describeRequest,
+  matchInput,
+  route,
+  type TestRequest,
+  to,
+} from "./support.ts";
 
 type Case = [request: TestRequest, expected: string | 404];
 
@@ -284,6 +292,41 @@ describe("regular expressions", () => {
       [{ path: "/zz" }, "alternation"],
       [{ path: "/other/items" }, "filed-at-root"],
       [{ path: "/api/abc/items" }, "long-under-api"],
+    ]);
+  });
+
+  it("rules out a pattern whose literal start the path lacks before reading its headers", () => {
+    // Many such patterns may sit at a host's trie root (`/v[0-9]+/…` has no literal segment), where
+    // every request to the host meets them: each costs a string comparison, not a header read or a match.
+    const routes = Array.from({ length: 50 }, (_, i) => ({
+      id: `v${i}`,
+      rules: [
+        to(`v${i}`, [
+          {
+            path: { type: "RegularExpression" as const, value: `/v[0-9]+/svc${i}` },
+            headers: [{ name: "x-canary", value: "1" }],
+          },
+        ]),
+      ],
+    }));
+    const compiled = compileRoutes([
+      ...routes,
+      { id: "open", rules: [to("open", [{ path: { type: "PathPrefix", value: "/open" } }])] },
+    ]);
+    const input = matchInput({ path: "/open/x", headers: { "x-canary": "1" } });
+    let headerReads = 0;
+    const headers = input.headers;
+    const counting = {
+      get(name: string) {
+        headerReads++;
+        return headers.get(name);
+      },
+    } as Headers;
+    expect(matchRoute(compiled, { ...input, headers: counting })?.rule.backendRefs[0]?.name).toBe("open");
+    expect(headerReads).toBe(0);
+    expectCases(compiled, [
+      [{ path: "/v2/svc7", headers: { "x-canary": "1" } }, "v7"],
+      [{ path: "/v2/svc7" }, 404],
     ]);
   });
 
