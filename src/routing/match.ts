@@ -67,8 +67,22 @@ function matchInGroup(group: HostGroup, input: MatchInput): RouteMatch | undefin
  */
 function firstRegexMatch(depth: number, input: MatchInput): RouteMatch | undefined {
   let count = 0;
+  const path = input.path;
   for (let level = 0; level < depth; level++) {
-    const regexes = walked[level]!.regexes as MatchCandidate[];
+    const node = walked[level]!;
+    const index = node.regexIndex;
+    if (index !== undefined) {
+      // Only the patterns whose literal start the path begins with: one lookup per start length.
+      for (const length of index.lengths) {
+        if (length > path.length) break;
+        const list = index.lists.get(length === 0 ? "" : path.slice(0, length));
+        if (list === undefined) continue;
+        regexLists[count] = list;
+        regexNext[count++] = 0;
+      }
+      continue;
+    }
+    const regexes = node.regexes;
     if (regexes.length === 0) continue;
     regexLists[count] = regexes;
     regexNext[count++] = 0;

@@ -49,6 +49,8 @@ export function subjectLimit(programSize: number): number {
 export interface TableRegex {
   /** The longest value `test` judges (`subjectLimit` of the program size). */
   readonly subjectLimit: number;
+  /** What every matching value starts with (`literalPrefix` of the pattern; may be empty). */
+  readonly literalPrefix: string;
   /** Whole-value match. Throws `RegexSubjectTooLong` when `subject` is longer than `subjectLimit`. */
   test(subject: string): boolean;
   /**
@@ -87,6 +89,7 @@ export function compileTableRegex(pattern: string): TableRegex {
   const prefix = literalPrefix(pattern);
   return {
     subjectLimit: limit,
+    literalPrefix: prefix,
     test(subject) {
       // The length bound first: a value too long to judge is refused whatever it starts with.
       if (subject.length > limit) throw new RegexSubjectTooLong(subject.length, limit);

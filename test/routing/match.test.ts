@@ -330,6 +330,36 @@ describe("regular expressions", () => {
     ]);
   });
 
+  it("keeps precedence when a node files its many patterns by literal start", () => {
+    // More than REGEX_INDEX_MIN patterns at the root: filed by literal start, merged back by rank.
+    const patterns = [
+      ["short-v", "/v[0-9]+/x"],
+      ["any", ".*/x"],
+      ["long-v1", "/v1[0-9]*/x"],
+      ["w", "/w[0-9]+/x"],
+      ...Array.from({ length: 10 }, (_, i) => [`other${i}`, `/o${i}[a-z]+/x`]),
+    ];
+    const compiled = compileRoutes([
+      {
+        id: "r",
+        rules: patterns.map(([backend, value]) =>
+          to(backend!, [{ path: { type: "RegularExpression", value: value! } }]),
+        ),
+      },
+    ]);
+    const root = compiled.lookup.catchAll!;
+    expect(root.regexIndex?.lengths).toEqual([0, 2, 3]);
+    // Ranks: longer patterns first, then table order (precedence.ts).
+    expectCases(compiled, [
+      [{ path: "/v12/x" }, "long-v1"],
+      [{ path: "/v2/x" }, "short-v"],
+      [{ path: "/w2/x" }, "w"],
+      [{ path: "/o3abc/x" }, "other3"],
+      [{ path: "/zz/x" }, "any"],
+      [{ path: "/v2/y" }, 404],
+    ]);
+  });
+
   it("anchors header and query patterns to the whole value", () => {
     const compiled = compileRoutes([
       {
