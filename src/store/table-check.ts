@@ -100,19 +100,12 @@ export function checkStoredTable(input: unknown): TableCheck {
 
 /** The regexes `config/rule-checks.ts` checks for `validate`, at the same paths and in the same words. */
 function checkRegexes(table: RouteTable, report: ProblemReport): void {
-  // Each distinct pattern compiled once: a table repeats its patterns under many routes (the bench's
-  // 10,000 routes hold 2,994 regexes, 96 distinct), and an RE2 compile is the costly part of a check.
-  const problems = new Map<string, string | undefined>();
-  const problemOf = (pattern: string) => {
-    if (!problems.has(pattern)) problems.set(pattern, regexProblem(pattern));
-    return problems.get(pattern);
-  };
   table.routes.forEach((route, r) => {
     route.rules.forEach((rule, u) => {
       rule.matches?.forEach((match, m) => {
         const at = ["routes", r, "rules", u, "matches", m];
         const check = (pattern: string, field: (string | number)[]) => {
-          const problem = problemOf(pattern);
+          const problem = regexProblem(pattern);
           if (problem) report.error([...at, ...field], problem);
         };
         if (match.path?.type === "RegularExpression") check(match.path.value, ["path", "value"]);

@@ -148,6 +148,16 @@ describe("literalPathSegments", () => {
   });
 });
 
+describe("regexProblem, remembered", () => {
+  it("answers a repeated pattern as the first time, refused or not", () => {
+    for (let i = 0; i < 3; i++) {
+      expect(regexProblem("/ok/[0-9]+")).toBeUndefined();
+      expect(regexProblem("(?=x)x")).toMatch(/^uses lookaround/);
+      expect(regexProblem(ISSUE_PATTERN)).toMatch(/program size 1194/);
+    }
+  });
+});
+
 describe("literalPrefix", () => {
   it.each([
     ["/users/[0-9]+", "/users/"],
