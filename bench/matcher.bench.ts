@@ -20,7 +20,9 @@
  * ran before issue 11) against the RE2 engine it runs now (`src/routing/regex.ts`), on ordinary and
  * adversarial patterns. A backtracking run that would not finish is measured on growing subjects
  * until one run takes over `BACKTRACK_LIMIT_MS`, and the longest subject it finished is shown.
- * `MATCHER_SIZES=0` runs only this part.
+ * `MATCHER_SIZES=0` runs only this part (and "The hot route by table shape", unless `MATCHER_SHAPES=0`):
+ * one request's lookup when its 10 routes sit in a 10-route table and in 10,000-route tables of
+ * different shapes.
  */
 import { loadavg } from "node:os";
 import v8 from "node:v8";
@@ -39,6 +41,7 @@ import {
 } from "../src/routing/index.ts";
 import { compileTableRegex } from "../src/routing/regex.ts";
 import {
+  crowdedHostRoutes,
   type GeneratedRequest,
   type GeneratedRoute,
   generateRequests,
@@ -464,6 +467,71 @@ function main(): void {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// One hot route, tables of different shapes around it
+
+const HOT_HOST = "bench.gatehouse.test";
+
+/**
+ * What the end-to-end bench's hot request (`GET bench.gatehouse.test/open`) costs the router
+ * (match and path-reading check, as the pipeline runs them) when its 10 routes sit in tables of
+ * different shapes: per-request work must not grow with the table, whatever its shape.
+ */
+function hotRouteByShape(): void {
+  const svc = [{ name: "svc" }];
+  const hot = [
+    {
+      id: "open",
+      hostnames: [HOT_HOST],
+      rules: [{ matches: [{ path: { type: "PathPrefix", value: "/open" } }], backendRefs: svc }],
+    },
+    {
+      id: "protected",
+      hostnames: [HOT_HOST],
+      rules: [{ matches: [{ path: { type: "PathPrefix", value: "/protected" } }], backendRefs: svc }],
+    },
+  ];
+  const shapes: [string, unknown[]][] = [
+    ["10 routes", routeTableRoutes(generateRoutes(8, prng(10)), "svc")],
+    ["10,000 routes, generated shape", routeTableRoutes(generateRoutes(9_990, prng(10_000)), "svc")],
+    [
+      "10,000 routes crowding the hot host (`crowdedHostRoutes`)",
+      routeTableRoutes(crowdedHostRoutes(9_990, HOT_HOST, prng(10_001)), "svc"),
+    ],
+  ];
+  const input: MatchInput = {
+    method: "GET",
+    host: HOT_HOST,
+    path: "/open",
+    query: new URLSearchParams(),
+    headers: new Headers(),
+  };
+  const rows: string[] = [];
+  let baseline = Number.NaN;
+  for (const [name, routes] of shapes) {
+    const compiled = compileRouteTable(RouteTableSchema.parse({ version: 1, routes: [...hot, ...routes] }));
+    const { nsPerLookup } = measure({
+      name,
+      compileMs: Number.NaN,
+      lookup: () => {
+        const match = matchRoute(compiled, input);
+        return match && (findAmbiguity(compiled, input, match) ?? match);
+      },
+    });
+    if (Number.isNaN(baseline)) baseline = nsPerLookup;
+    rows.push(`| ${name} | ${format(nsPerLookup)} | ${(baseline / nsPerLookup).toFixed(2)} |`);
+  }
+  console.log("### The hot route by table shape\n");
+  console.log(
+    "`GET bench.gatehouse.test/open`, matched and checked for path readings, beside the same 10 routes in " +
+      "larger tables. Throughput ratio to the 10-route table; target ≥ 0.95 for every shape.\n",
+  );
+  console.log("| table | ns/lookup | ratio to 10 routes |");
+  console.log("|---|---:|---:|");
+  for (const row of rows) console.log(row);
+  console.log("");
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Regex match cost: backtracking (before) and RE2 (now)
 
 /** A backtracking run slower than this is not repeated on a longer subject. */
@@ -673,4 +741,5 @@ function regexMatchCost(): void {
 }
 
 main();
+if (process.env.MATCHER_SHAPES !== "0") hotRouteByShape();
 regexMatchCost();

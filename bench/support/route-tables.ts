@@ -126,3 +126,59 @@ export function generateRequests(
   }
   return requests;
 }
+
+/**
+ * A table shaped to make a hot route's host crowded (issue 12), `count` routes in all:
+ * - 1,000 routes on `hotHost` itself, next to the hot route: prefixes, exact paths and regexes under
+ *   other first segments (`/svc17/…`), and some regexes with no literal segment (`/v[0-9]+/…`), which
+ *   sit at the host's trie root where every request to that host meets them;
+ * - 3,300 Exact routes on unique paths, spread over service hosts;
+ * - 500 regex routes over 500 hosts, drawing from 200 distinct patterns;
+ * - routes under 7 wildcard suffixes, one of which (`*.<parent of hotHost>`) covers the hot host;
+ * - the rest the ordinary generated shape (`generateRoutes`).
+ * The hot route itself is not in it: the bench adds it.
+ */
+export function crowdedHostRoutes(count: number, hotHost: string, random: () => number): GeneratedRoute[] {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const routes: GeneratedRoute[] = [];
+  const parent = hotHost.slice(hotHost.indexOf("."));
+  const suffixes = [parent, ...Array.from({ length: 6 }, (_, i) => `.w${i}.example.net`)];
+  for (let i = 0; i < 1_000; i++) {
+    const base = `/svc${i}/${pick(RESOURCES)}`;
+    const roll = random();
+    const rule: GeneratedRule =
+      roll < 0.6
+        ? { kind: "prefix", path: base }
+        : roll < 0.85
+          ? { kind: "exact", path: `${base}/status` }
+          : roll < 0.95
+            ? { kind: "regex", path: `${base}/items` }
+            : // No literal segment: filed at the host's root, met by every request to the host.
+              { kind: "regex", path: `/v[0-9]+/svc${i}` };
+    if (random() < 0.05) rule.method = "GET";
+    if (random() < 0.05) rule.canary = true;
+    routes.push({ hostname: hotHost, rules: [rule] });
+  }
+  for (let i = 0; i < 3_300; i++) {
+    routes.push({
+      hostname: `svc${i % 800}.example.com`,
+      rules: [{ kind: "exact", path: `/exact/${i}/${pick(RESOURCES)}` }],
+    });
+  }
+  for (let i = 0; i < 500; i++) {
+    const pattern = i % 200;
+    routes.push({
+      hostname: `rx${i}.example.org`,
+      rules: [
+        { kind: "regex", path: pattern % 4 === 0 ? `/r${pattern}` : `/api/r${pattern}/${pick(RESOURCES)}` },
+      ],
+    });
+  }
+  for (let i = 0; i < 700; i++) {
+    routes.push({
+      hostname: `*${suffixes[i % suffixes.length]}`,
+      rules: [{ kind: "prefix", path: `/tenant${i}/${pick(RESOURCES)}` }],
+    });
+  }
+  return [...routes, ...generateRoutes(Math.max(0, count - routes.length), random)];
+}

@@ -30,6 +30,7 @@ import {
   addPrefixCandidate,
   addRegexCandidate,
   foldTrie,
+  indexRegexes,
   type LabelNames,
   newTrieNode,
   pathSegments,
@@ -514,6 +515,7 @@ function buildLookup(
       addCandidate(trieNodeAt(group, trieSegments[order[rank]!]!), candidates[rank]!);
     }
     foldTrie(group, labelNames);
+    indexRegexes(group);
   }
   let longestSuffix = 0;
   for (const suffix of wildcardSuffixes.keys()) longestSuffix = Math.max(longestSuffix, suffix.length);

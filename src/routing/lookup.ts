@@ -75,7 +75,10 @@ export interface PathTrieNode {
    */
   prefixes: readonly MatchCandidate[];
   unconditionalPrefix: MatchCandidate | undefined;
-  /** RegularExpression candidates whose literal leading segments end at this node. */
+  /**
+   * RegularExpression candidates whose literal leading segments end at this node; empty when there
+   * are so many that they are filed in `regexIndex` instead.
+   */
   regexes: readonly MatchCandidate[];
   label1: string | undefined;
   child1: PathTrieNode | undefined;
@@ -89,6 +92,20 @@ export interface PathTrieNode {
    * here) may be folded chains; their first segments differ.
    */
   branches: (string | PathTrieNode)[] | undefined;
+  /**
+   * This node's RegularExpression candidates by their pattern's literal start (`literalPrefix`, from
+   * the path's first character), when there are more than `REGEX_INDEX_MIN`: a request then reads
+   * one list per distinct start length, those its path begins with, instead of meeting every
+   * pattern. A host may file hundreds of `/v[0-9]+/…` patterns at its root.
+   */
+  regexIndex: RegexIndex | undefined;
+}
+
+export interface RegexIndex {
+  /** The distinct lengths of the keys of `lists`, ascending. */
+  readonly lengths: readonly number[];
+  /** Candidates by literal start, each list in precedence order. */
+  readonly lists: ReadonlyMap<string, readonly MatchCandidate[]>;
 }
 
 /**

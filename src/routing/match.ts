@@ -67,8 +67,22 @@ function matchInGroup(group: HostGroup, input: MatchInput): RouteMatch | undefin
  */
 function firstRegexMatch(depth: number, input: MatchInput): RouteMatch | undefined {
   let count = 0;
+  const path = input.path;
   for (let level = 0; level < depth; level++) {
-    const regexes = walked[level]!.regexes as MatchCandidate[];
+    const node = walked[level]!;
+    const index = node.regexIndex;
+    if (index !== undefined) {
+      // Only the patterns whose literal start the path begins with: one lookup per start length.
+      for (const length of index.lengths) {
+        if (length > path.length) break;
+        const list = index.lists.get(length === 0 ? "" : path.slice(0, length));
+        if (list === undefined) continue;
+        regexLists[count] = list;
+        regexNext[count++] = 0;
+      }
+      continue;
+    }
+    const regexes = node.regexes;
     if (regexes.length === 0) continue;
     regexLists[count] = regexes;
     regexNext[count++] = 0;
@@ -100,6 +114,9 @@ const regexNext: number[] = [];
 
 /** Method, headers, query parameters, and for regular expressions the path itself. */
 function holds(candidate: MatchCandidate, input: MatchInput): boolean {
+  // A string comparison that rules out most regex candidates filed where a request's walk passes,
+  // before a header is read or the engine runs (regex.ts, `mayMatch`).
+  if (candidate.pathRegex !== undefined && !candidate.pathRegex.mayMatch(input.path)) return false;
   if (candidate.method !== undefined && candidate.method !== input.method) return false;
   for (const header of candidate.headers) {
     const value = input.headers.get(header.name);

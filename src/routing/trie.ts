@@ -35,6 +35,7 @@ export function newTrieNode(): PathTrieNode {
     label3: undefined,
     child3: undefined,
     branches: undefined,
+    regexIndex: undefined,
   };
 }
 
@@ -172,6 +173,35 @@ export function addRegexCandidate(node: PathTrieNode, candidate: MatchCandidate)
   else (node.regexes as MatchCandidate[]).push(candidate);
 }
 
+/** From this many regex candidates on one node, they are filed by literal start (`regexIndex`). */
+export const REGEX_INDEX_MIN = 8;
+
+/**
+ * Files the regex candidates of every node of the trie holding more than `REGEX_INDEX_MIN` by their
+ * literal start, once the last candidate is added (after `foldTrie`): each list keeps the precedence
+ * order the candidates were added in.
+ */
+export function indexRegexes(node: PathTrieNode): void {
+  if (node.regexes.length > REGEX_INDEX_MIN) {
+    const lists = new Map<string, MatchCandidate[]>();
+    for (const candidate of node.regexes) {
+      const start = candidate.pathRegex?.literalPrefix ?? "";
+      const list = lists.get(start);
+      if (list === undefined) lists.set(start, [candidate]);
+      else list.push(candidate);
+    }
+    const lengths = [...new Set([...lists.keys()].map((key) => key.length))].sort((a, b) => a - b);
+    node.regexIndex = { lengths, lists };
+    node.regexes = NO_CANDIDATES;
+  }
+  if (node.children !== undefined) {
+    for (const child of node.children.values()) indexRegexes(child);
+    return;
+  }
+  const edges = edgeList(node);
+  for (let i = 1; i < edges.length; i += 2) indexRegexes(edges[i] as PathTrieNode);
+}
+
 /** The non-empty segments of a normalised path: `/a/b/` → `["a", "b"]`, `/` → `[]`. */
 export function pathSegments(path: string): string[] {
   const segments: string[] = [];
@@ -258,7 +288,8 @@ function isEmpty(node: PathTrieNode): boolean {
     node.exacts === NO_CANDIDATES &&
     node.prefixes === NO_CANDIDATES &&
     node.unconditionalPrefix === undefined &&
-    node.regexes === NO_CANDIDATES
+    node.regexes === NO_CANDIDATES &&
+    node.regexIndex === undefined
   );
 }
 

@@ -9,6 +9,34 @@ describe("parseRouteTableText", () => {
     expect(parseRouteTableText(yaml)).toEqual(parseRouteTableText(json));
   });
 
+  it("reads JSON objects as the YAML parser does, escapes, numbers and odd keys included", () => {
+    const samples = [
+      '{"a": "\\u00e9\\n\\"q\\" \\\\ \\/", "b": [1, -0.5, 1e3, 1E-2, 12345678901234567890], "c": null}',
+      '{"k:ey": "va:lue", "__proto__": {"x": 1}, "": [], "t": true, "f": false}',
+      '\n  {"nested": {"deep": [{"x": {"y": "z"}}]}}  \n',
+      '{"a":1,\t"b":\t2}',
+    ];
+    for (const text of samples) {
+      const viaJson = parseRouteTableText(text);
+      // The same text as YAML only: a leading comment keeps it off the JSON road.
+      const viaYaml = parseRouteTableText(`# yaml\n${text}`);
+      expect(viaJson, text).toEqual(viaYaml);
+      expect(JSON.stringify(viaJson)).toBe(JSON.stringify(viaYaml));
+    }
+  });
+
+  it("refuses a key repeated in a JSON object, as YAML does, with its position", () => {
+    expect(() => parseRouteTableText('{"version": 1,\n "routes": [],\n "routes": []}')).toThrow(
+      "line 3, column 2: duplicate key (each field may appear once in a mapping)",
+    );
+    expect(() => parseRouteTableText('{"a": {"b": "x:y", "b": 2}}')).toThrow(/duplicate key/);
+  });
+
+  it("reads a long JSON key as YAML does", () => {
+    const text = `{"${"k".repeat(1025)}": 1}`;
+    expect(parseRouteTableText(text)).toEqual(parseRouteTableText(`# yaml\n${text}`));
+  });
+
   it("uses the YAML 1.2 core schema: yes/no/on stay strings, 0o17 and 1e3 are numbers", () => {
     expect(parseRouteTableText("a: yes\nb: on\nc: 0o17\nd: 1e3\ne: 012\n")).toEqual({
       a: "yes",

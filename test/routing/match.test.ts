@@ -5,7 +5,15 @@
  */
 import { describe, expect, it } from "vitest";
 import { type CompiledRouteTable, matchRoute } from "../../src/routing/index.ts";
-import { backendOf, compileRoutes, describeRequest, route, type TestRequest, to } from "./support.ts";
+import {
+  backendOf,
+  compileRoutes,
+  describeRequest,
+  matchInput,
+  route,
+  type TestRequest,
+  to,
+} from "./support.ts";
 
 type Case = [request: TestRequest, expected: string | 404];
 
@@ -284,6 +292,71 @@ describe("regular expressions", () => {
       [{ path: "/zz" }, "alternation"],
       [{ path: "/other/items" }, "filed-at-root"],
       [{ path: "/api/abc/items" }, "long-under-api"],
+    ]);
+  });
+
+  it("rules out a pattern whose literal start the path lacks before reading its headers", () => {
+    // Many such patterns may sit at a host's trie root (`/v[0-9]+/…` has no literal segment), where
+    // every request to the host meets them: each costs a string comparison, not a header read or a match.
+    const routes = Array.from({ length: 50 }, (_, i) => ({
+      id: `v${i}`,
+      rules: [
+        to(`v${i}`, [
+          {
+            path: { type: "RegularExpression" as const, value: `/v[0-9]+/svc${i}` },
+            headers: [{ name: "x-canary", value: "1" }],
+          },
+        ]),
+      ],
+    }));
+    const compiled = compileRoutes([
+      ...routes,
+      { id: "open", rules: [to("open", [{ path: { type: "PathPrefix", value: "/open" } }])] },
+    ]);
+    const input = matchInput({ path: "/open/x", headers: { "x-canary": "1" } });
+    let headerReads = 0;
+    const headers = input.headers;
+    const counting = {
+      get(name: string) {
+        headerReads++;
+        return headers.get(name);
+      },
+    } as Headers;
+    expect(matchRoute(compiled, { ...input, headers: counting })?.rule.backendRefs[0]?.name).toBe("open");
+    expect(headerReads).toBe(0);
+    expectCases(compiled, [
+      [{ path: "/v2/svc7", headers: { "x-canary": "1" } }, "v7"],
+      [{ path: "/v2/svc7" }, 404],
+    ]);
+  });
+
+  it("keeps precedence when a node files its many patterns by literal start", () => {
+    // More than REGEX_INDEX_MIN patterns at the root: filed by literal start, merged back by rank.
+    const patterns = [
+      ["short-v", "/v[0-9]+/x"],
+      ["any", ".*/x"],
+      ["long-v1", "/v1[0-9]*/x"],
+      ["w", "/w[0-9]+/x"],
+      ...Array.from({ length: 10 }, (_, i) => [`other${i}`, `/o${i}[a-z]+/x`]),
+    ];
+    const compiled = compileRoutes([
+      {
+        id: "r",
+        rules: patterns.map(([backend, value]) =>
+          to(backend!, [{ path: { type: "RegularExpression", value: value! } }]),
+        ),
+      },
+    ]);
+    const root = compiled.lookup.catchAll!;
+    expect(root.regexIndex?.lengths).toEqual([0, 2, 3]);
+    // Ranks: longer patterns first, then table order (precedence.ts).
+    expectCases(compiled, [
+      [{ path: "/v12/x" }, "long-v1"],
+      [{ path: "/v2/x" }, "short-v"],
+      [{ path: "/w2/x" }, "w"],
+      [{ path: "/o3abc/x" }, "other3"],
+      [{ path: "/zz/x" }, "any"],
+      [{ path: "/v2/y" }, 404],
     ]);
   });
 

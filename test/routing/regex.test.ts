@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   compileTableRegex,
   literalPathSegments,
+  literalPrefix,
   MAX_REGEX_PROGRAM_SIZE,
   MAX_REGEX_WORK,
   RegexSubjectTooLong,
@@ -144,5 +145,75 @@ describe("literalPathSegments", () => {
       const segments = literalPathSegments(pattern);
       expect(path.startsWith(`/${segments.join("/")}${segments.length ? "/" : ""}`), pattern).toBe(true);
     }
+  });
+});
+
+describe("regexProblem, remembered", () => {
+  it("answers a repeated pattern as the first time, refused or not", () => {
+    for (let i = 0; i < 3; i++) {
+      expect(regexProblem("/ok/[0-9]+")).toBeUndefined();
+      expect(regexProblem("(?=x)x")).toMatch(/^uses lookaround/);
+      expect(regexProblem(ISSUE_PATTERN)).toMatch(/program size 1194/);
+    }
+  });
+});
+
+describe("literalPrefix", () => {
+  it.each([
+    ["/users/[0-9]+", "/users/"],
+    ["/v[0-9]+/orders", "/v"],
+    ["^/api/.*", "/api/"],
+    ["/a\\.b/.*", "/a.b/"],
+    ["/api/x?/y", "/api/"],
+    ["/ab*/c", "/a"],
+    ["/a/b{0,1}/c", "/a/"],
+    ["/a\\d/x", "/a"],
+    ["/a|/b/c", ""],
+    ["(?i)/api/.*", ""],
+    ["/x(?i)abc", "/x"],
+    ["/\\Q.*\\E", "/"],
+    [".*/items", ""],
+    ["[/]a/b", ""],
+    ["/ab+", "/ab"],
+    ["", ""],
+  ])("%j → %j", (pattern, expected) => {
+    expect(literalPrefix(pattern)).toBe(expected);
+  });
+
+  it("is the start of every value the pattern matches", () => {
+    const samples: [string, string[]][] = [
+      ["/v[0-9]+/orders", ["/v1/orders", "/v22/orders"]],
+      ["/ab*/c", ["/a/c", "/abb/c"]],
+      ["/a/b{0,1}/c", ["/a//c", "/a/b/c"]],
+      ["/api/x?/y", ["/api//y", "/api/x/y"]],
+      ["/x(?i)abc", ["/xABC", "/xabc"]],
+      ["/é+/[0-9]", ["/éé/1"]],
+    ];
+    for (const [pattern, values] of samples) {
+      const regex = compileTableRegex(pattern);
+      for (const value of values) {
+        expect(regex.test(value), `${pattern} ${value}`).toBe(true);
+        expect(value.startsWith(literalPrefix(pattern)), `${pattern} ${value}`).toBe(true);
+        expect(regex.mayMatch(value), `${pattern} ${value}`).toBe(true);
+      }
+    }
+  });
+});
+
+describe("TableRegex.mayMatch", () => {
+  it("rules out a value without the literal start, and answers as test does", () => {
+    const regex = compileTableRegex("/v[0-9]+/orders");
+    expect(regex.mayMatch("/open")).toBe(false);
+    expect(regex.test("/open")).toBe(false);
+    expect(regex.mayMatch("/v9/orders")).toBe(true);
+    expect(regex.mayMatch("/vx")).toBe(true); // the start only: the engine decides
+    expect(compileTableRegex(".*").mayMatch("anything")).toBe(true);
+  });
+
+  it("leaves a value too long to judge to test, which refuses it whatever it starts with", () => {
+    const regex = compileTableRegex("/v[0-9]+/orders");
+    const long = `/x${"a".repeat(regex.subjectLimit)}`;
+    expect(regex.mayMatch(long)).toBe(true);
+    expect(() => regex.test(long)).toThrow(RegexSubjectTooLong);
   });
 });

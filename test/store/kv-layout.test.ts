@@ -20,6 +20,28 @@ describe("kv layout", () => {
     expect(canonicalJson({ a: 1, b: 2 })).toBe(canonicalJson({ b: 2, a: 1 }));
   });
 
+  it("writes the same text as the plain recursive definition, key order and odd keys included", () => {
+    // The definition canonicalJson is an optimised form of (hashes of stored tables depend on it).
+    const reference = (value: unknown): string => {
+      if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+      if (Array.isArray(value)) return `[${value.map(reference).join(",")}]`;
+      const entries = Object.entries(value as Record<string, unknown>)
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${reference(v)}`).join(",")}}`;
+    };
+    const samples: unknown[] = [
+      { "10": 1, "9": 2, b: [1, undefined, null, 'x"y'], a: {} },
+      { "\u{1F600}": 1, "\uFFFF": 2, é: 3, E: 4, "": 5 },
+      JSON.parse('{"__proto__": {"x": 1}, "constructor": [true, false, -0, 1e21, 0.1]}'),
+      [[], [{}], { z: { y: { x: [undefined] } } }],
+      "plain",
+      undefined,
+      { only: undefined },
+    ];
+    for (const sample of samples) expect(canonicalJson(sample)).toBe(reference(sample));
+  });
+
   it("hashes with SHA-256", async () => {
     expect(await sha256Hex("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   });

@@ -89,6 +89,24 @@ describe("checkStoredTable", () => {
       expect(validation.problems.map(formatProblem)).toEqual(expect.arrayContaining(result.problems));
   });
 
+  it("names every place a refused pattern is repeated, though it compiles each distinct one once", () => {
+    const table = structuredClone(normalised(tableFor("a.example.com"))) as RouteTable;
+    table.routes[0]!.rules[0]!.matches = [
+      { path: { type: "RegularExpression", value: "/(?=x)" } },
+      { path: { type: "RegularExpression", value: "/ok/[0-9]+" } },
+      {
+        path: { type: "RegularExpression", value: "/(?=x)" },
+        headers: [{ name: "h", type: "RegularExpression", value: "/(?=x)" }],
+      },
+    ];
+    const result = checkStoredTable(table);
+    expect(result.ok ? [] : result.problems.map((p) => p.split(":")[0])).toEqual([
+      "routes[0].rules[0].matches[0].path.value",
+      "routes[0].rules[0].matches[2].path.value",
+      "routes[0].rules[0].matches[2].headers[0].value",
+    ]);
+  });
+
   it("accepts what is catastrophic only for a backtracking engine: RE2 matches it in linear time", () => {
     const table = structuredClone(normalised(tableFor("a.example.com"))) as RouteTable;
     table.routes[0]!.rules[0]!.matches = [{ path: { type: "RegularExpression", value: "/(a+)+" } }];
