@@ -59,6 +59,7 @@ import { buildWorkerBundle } from "../scripts/dry-run-build.ts";
 import { ACTIVE_KEY, versionKey } from "../src/store/kv-layout.ts";
 import { kvStoreFromNamespace } from "../src/store/kv-store.ts";
 import { publishTable } from "../src/store/publish.ts";
+import { stopOnExit } from "./support/cleanup.ts";
 import { startProfiling } from "./support/inspector-profile.ts";
 import { childPids, cpuMs } from "./support/process-cpu.ts";
 import { crowdedHostRoutes, generateRoutes, prng, routeTableRoutes } from "./support/route-tables.ts";
@@ -415,16 +416,10 @@ function medianRound(rounds: Figures[]): Figures {
 
 async function main(): Promise<void> {
   const load0 = loadavg();
-  const stops: (() => unknown)[] = [];
+  // Ctrl-C must not leave an origin, a pod or a workerd behind.
+  const { stops, stopAll } = stopOnExit();
   const outdir = mkdtempSync(join(tmpdir(), "gatehouse-e2e-"));
   stops.push(() => rmSync(outdir, { recursive: true, force: true }));
-  // Ctrl-C must not leave the origin process or a workerd behind.
-  const interrupted = async () => {
-    for (const stop of stops.reverse()) await Promise.resolve(stop()).catch(() => {});
-    process.exit(130);
-  };
-  process.once("SIGINT", interrupted);
-  process.once("SIGTERM", interrupted);
   try {
     const origin = await startOrigin();
     stops.push(() => {
@@ -766,13 +761,7 @@ async function main(): Promise<void> {
       console.log("");
     }
   } finally {
-    for (const stop of stops.reverse()) {
-      try {
-        await stop();
-      } catch (err) {
-        console.error(`cleanup: ${String(err)}`);
-      }
-    }
+    await stopAll();
   }
 }
 

@@ -36,6 +36,7 @@ import {
   slowPodScenario,
   startJwksServer,
 } from "./soak/scenarios.ts";
+import { stopOnExit } from "./support/cleanup.ts";
 import { openFileLimit } from "./support/process-memory.ts";
 
 const { values } = parseArgs({
@@ -69,15 +70,10 @@ function say(text: string): void {
 
 async function main(): Promise<number> {
   const started = new Date();
-  const stops: (() => unknown)[] = [];
+  // Ctrl-C must not leave an origin, a pod or a workerd behind.
+  const { stops, stopAll } = stopOnExit();
   const workDir = mkdtempSync(join(tmpdir(), "gatehouse-soak-"));
   stops.push(() => rmSync(workDir, { recursive: true, force: true }));
-  const interrupted = async () => {
-    for (const stop of stops.reverse()) await Promise.resolve(stop()).catch(() => {});
-    process.exit(130);
-  };
-  process.once("SIGINT", interrupted);
-  process.once("SIGTERM", interrupted);
   try {
     say(`${scale.name} run: building the Worker bundle`);
     const bundle = buildWorkerBundle(join(workDir, "bundle")).file;
@@ -149,13 +145,7 @@ async function main(): Promise<number> {
     if (values.write) writeIntoDocs(report);
     return results.every((r) => r.passed) ? 0 : 1;
   } finally {
-    for (const stop of stops.reverse()) {
-      try {
-        await stop();
-      } catch (err) {
-        console.error(`cleanup: ${String(err)}`);
-      }
-    }
+    await stopAll();
   }
 }
 

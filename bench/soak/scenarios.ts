@@ -455,6 +455,19 @@ function workerdLastWords(lines: readonly string[]): string {
     .slice(0, 400);
 }
 
+/** Plain requests a scenario sends beside its sessions, each tallied by status and latency. */
+function prober(port: number) {
+  const probes = { requests: 0, byStatus: {} as Record<string, number>, latency: new Histogram() };
+  const probe = async (path: string) => {
+    const answer = await get(port, path, { host: SOAK_HOST }, 10_000);
+    probes.requests++;
+    probes.byStatus[answer.status] = (probes.byStatus[answer.status] ?? 0) + 1;
+    probes.latency.record(answer.ms);
+    return answer;
+  };
+  return { probes, probe };
+}
+
 // ---------------------------------------------------------------------------------------------------
 // 2. Route changes under sessions
 
@@ -466,14 +479,7 @@ export async function routeChangeScenario(ctx: SoakContext): Promise<ScenarioRes
   const fleet = newFleet(ctx);
   await fleet.open(scale.routeChangeSessions);
   const cpu0 = cpuMs(gateway.pid);
-  const probes = { requests: 0, byStatus: {} as Record<string, number>, latency: new Histogram() };
-  const probe = async (path: string) => {
-    const answer = await get(gateway.port, path, { host: SOAK_HOST }, 10_000);
-    probes.requests++;
-    probes.byStatus[answer.status] = (probes.byStatus[answer.status] ?? 0) + 1;
-    probes.latency.record(answer.ms);
-    return answer;
-  };
+  const { probes, probe } = prober(gateway.port);
   const boundMs = ctx.refreshSeconds * 1000 + 1000;
   const lags: number[] = [];
   const first = ctx.push + 1;
@@ -863,14 +869,7 @@ export async function badTableScenario(ctx: SoakContext): Promise<ScenarioResult
   const fleet = newFleet(ctx);
   await fleet.open(scale.badTableSessions);
   const cpu0 = cpuMs(gateway.pid);
-  const probes = { requests: 0, byStatus: {} as Record<string, number>, latency: new Histogram() };
-  const probe = async (path: string) => {
-    const answer = await get(gateway.port, path, { host: SOAK_HOST }, 10_000);
-    probes.requests++;
-    probes.byStatus[answer.status] = (probes.byStatus[answer.status] ?? 0) + 1;
-    probes.latency.record(answer.ms);
-    return answer;
-  };
+  const { probes, probe } = prober(gateway.port);
   const kv = gateway.kv;
   const pointer = parseActivePointer((await kv.get(ACTIVE_KEY))!);
   if (!pointer.ok) throw new Error(`active pointer unreadable: ${pointer.reason}`);
